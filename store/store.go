@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Record is one session as a store keeps it.
+//
+// Stores treat Data as opaque bytes: the manager encodes and decodes it.
+// A store copies Data on Save and returns a slice it no longer uses from
+// Load, so neither side aliases the other's memory.
+type Record struct {
+	// ID is the session ID (see ValidID). Load fills it in.
+	ID string
+	// Data is the encoded session data.
+	Data []byte
+	// Created is when the session was first stored. Save keeps the value it
+	// is given; Load returns it unchanged (to the nanosecond or better than
+	// one millisecond, depending on the backend).
+	Created time.Time
+	// Expires is the absolute expiry. A store never returns a record whose
+	// expiry is not after the current time.
+	Expires time.Time
+}
+
+// Store is the contract every storage driver implements.
+//
+// Implementations must be safe for concurrent use by multiple goroutines.
+// Every method honours ctx: a cancelled or expired context makes it return
+// an error that wraps ctx.Err() (and ErrBackend).
+type Store interface {
+	// Load returns the record that token names. The token is what Save
+	// returned earlier, as the client sent it back, and may be anything: a
+	// token that is malformed, unknown, expired or fails authentication is
+	// ErrNotFound, never a panic and never ErrBackend. A failure of the
+	// backend itself wraps ErrBackend.
+	Load(ctx context.Context, token string) (Record, error)
+
+	// Save stores r (insert or replace) under r.ID and returns the token
+	// for the client's cookie. r.ID must satisfy ValidID. A record whose
+	// Expires is not in the future is deleted rather than stored.
+	Save(ctx context.Context, r Record) (token string, err error)
+
+	// Delete removes the record with the given ID. Deleting a missing
+	// record is not an error. Stores that keep nothing on the server (the
+	// cookie store) cannot revoke a session and document that Delete does
+	// nothing.
+	Delete(ctx context.Context, id string) error
+}
+
+// Toucher is implemented by stores that can move a record's expiry without
+// rewriting its data. The manager uses it for sliding expiry on requests
+// that changed nothing; without it, the manager saves the record again.
+type Toucher interface {
+	// Touch sets the expiry of the record with the given ID and returns
+	// ErrNotFound when there is no live record to touch.
+	Touch(ctx context.Context, id string, expires time.Time) error
+}
+
+// Pruner is implemented by stores that keep expired records until they are
+// removed (file, database). DeleteExpired removes them and reports how many
+// it removed.
+type Pruner interface {
+	DeleteExpired(ctx context.Context) (int, error)
+}
