@@ -1,0 +1,316 @@
+package session
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied to the zero values of Config.
+const (
+	DefaultLifetime    = 120 * time.Minute
+	DefaultCookieName  = "rapidgo_session"
+	DefaultPath        = "/"
+	DefaultFilePath    = "storage/sessions"
+	DefaultMaxDataSize = 1 << 20
+	DefaultTable       = "sessions"
+	DefaultPrefix      = "session:"
+)
+
+// Drivers lists the accepted values of SESSION_DRIVER.
+var Drivers = []string{"cookie", "db", "file", "memory", "redis"}
+
+// DefaultOldInputExclude are the form fields FlashOldInput leaves out when
+// Config.OldInputExclude is nil.
+var DefaultOldInputExclude = []string{"password", "password_confirmation", "current_password"}
+
+// Config configures a Manager (and, for the fields so marked, NewStore).
+// The zero value means the documented defaults: a 120-minute idle
+// lifetime, cookie "rapidgo_session" with Path "/", HttpOnly and
+// SameSite=Lax, not Secure.
+type Config struct {
+	// Driver is the store driver NewStore builds (SESSION_DRIVER): cookie,
+	// db, file, memory or redis. Empty means memory.
+	Driver string
+
+	// Lifetime is the idle timeout (SESSION_LIFETIME): each write or touch
+	// moves the expiry to now + Lifetime. Zero means 120 minutes; values
+	// under one second are an error.
+	Lifetime time.Duration
+
+	// TouchInterval is how long after a write or touch an unchanged session
+	// is touched again to slide its expiry. Zero means Lifetime/4.
+	TouchInterval time.Duration
+
+	// Secret seals cookies for the cookie driver (SESSION_SECRET, raw
+	// bytes, at least 32). PreviousSecrets still open cookies sealed before
+	// a rotation (SESSION_PREVIOUS_SECRETS, comma-separated).
+	Secret          []byte
+	PreviousSecrets [][]byte
+
+	// CookieName is the session cookie's name (SESSION_COOKIE). Empty
+	// means "rapidgo_session". A "__Host-" name requires Secure, Path "/"
+	// and no Domain; a "__Secure-" name requires Secure.
+	CookieName string
+	// Secure marks the cookie HTTPS-only (SESSION_SECURE).
+	Secure bool
+	// DisableHTTPOnly lets scripts read the cookie (SESSION_HTTPONLY=false).
+	DisableHTTPOnly bool
+	// SameSite is the cookie's SameSite mode (SESSION_SAMESITE). Zero (and
+	// http.SameSiteDefaultMode) mean Lax; None requires Secure.
+	SameSite http.SameSite
+	// Path is the cookie's Path (SESSION_PATH). Empty means "/".
+	Path string
+	// Domain is the cookie's Domain (SESSION_DOMAIN). Empty means host-only.
+	Domain string
+
+	// FilePath is the file driver's folder (SESSION_FILE_PATH). Empty means
+	// "storage/sessions".
+	FilePath string
+	// Table is the db driver's table (SESSION_TABLE). Empty means "sessions".
+	Table string
+	// Prefix is the redis driver's key prefix (SESSION_PREFIX). Empty means
+	// "session:".
+	Prefix string
+
+	// MaxDataSize caps the encoded session data in bytes; a larger session
+	// makes Save return ErrTooLarge. Zero means 1 MiB.
+	MaxDataSize int
+
+	// OldInputExclude lists the form fields FlashOldInput never stores. Nil
+	// means DefaultOldInputExclude; an empty, non-nil slice excludes nothing.
+	OldInputExclude []string
+
+	// Logger receives the manager's warnings and errors. Nil means
+	// slog.Default() at the time of logging.
+	Logger *slog.Logger
+
+	// ErrorHandler answers a request whose session failed to load or save
+	// in the middleware. Nil means: log the error and reply 500 with no
+	// details in the body.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+}
+
+// ConfigFromEnv reads the SESSION_* environment variables into a Config.
+// A value that does not parse is an error (wrapping ErrConfig) that names the
+// variable and the value; nothing falls back to a default silently.
+// SESSION_SECRET is never echoed.
+func ConfigFromEnv() (Config, error) {
+	return configFrom(os.Getenv)
+}
+
+func configFrom(get func(string) string) (Config, error) {
+	var c Config
+	bad := func(name, value, why string) error {
+		return fmt.Errorf("%w: %s=%q: %s", ErrConfig, name, value, why)
+	}
+	if v := strings.TrimSpace(get("SESSION_DRIVER")); v != "" {
+		d := strings.ToLower(v)
+		if !slices.Contains(Drivers, d) {
+			return c, bad("SESSION_DRIVER", v, "accepted values are "+strings.Join(Drivers, ", "))
+		}
+		c.Driver = d
+	}
+	if v := get("SESSION_LIFETIME"); v != "" {
+		d, err := parseLifetime(v)
+		if err != nil {
+			return c, bad("SESSION_LIFETIME", v, err.Error())
+		}
+		c.Lifetime = d
+	}
+	if v := get("SESSION_SECRET"); v != "" {
+		c.Secret = []byte(v)
+	}
+	if v := get("SESSION_PREVIOUS_SECRETS"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.PreviousSecrets = append(c.PreviousSecrets, []byte(s))
+			}
+		}
+	}
+	c.CookieName = get("SESSION_COOKIE")
+	for _, b := range []struct {
+		name string
+		dst  *bool
+		inv  bool
+	}{{"SESSION_SECURE", &c.Secure, false}, {"SESSION_HTTPONLY", &c.DisableHTTPOnly, true}} {
+		v := get(b.name)
+		if v == "" {
+			continue
+		}
+		on, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return c, bad(b.name, v, "want a boolean (true, false, 1, 0)")
+		}
+		*b.dst = on != b.inv
+	}
+	if v := get("SESSION_SAMESITE"); v != "" {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "lax":
+			c.SameSite = http.SameSiteLaxMode
+		case "strict":
+			c.SameSite = http.SameSiteStrictMode
+		case "none":
+			c.SameSite = http.SameSiteNoneMode
+		default:
+			return c, bad("SESSION_SAMESITE", v, "accepted values are lax, strict, none")
+		}
+	}
+	c.Path = get("SESSION_PATH")
+	c.Domain = get("SESSION_DOMAIN")
+	c.FilePath = get("SESSION_FILE_PATH")
+	c.Table = get("SESSION_TABLE")
+	c.Prefix = get("SESSION_PREFIX")
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// parseLifetime reads an integer as minutes (as the original framework did)
+// and anything else as a Go duration.
+func parseLifetime(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n > int64(1<<62)/int64(time.Minute) {
+			return 0, fmt.Errorf("too large")
+		}
+		d = time.Duration(n) * time.Minute
+	} else {
+		d, err = time.ParseDuration(v)
+		if err != nil {
+			return 0, fmt.Errorf("want minutes (120) or a Go duration (90s, 2h)")
+		}
+	}
+	if d < time.Second {
+		return 0, fmt.Errorf("must be at least one second")
+	}
+	return d, nil
+}
+
+// withDefaults returns c with its zero values replaced by the defaults.
+func (c Config) withDefaults() Config {
+	if c.Lifetime == 0 {
+		c.Lifetime = DefaultLifetime
+	}
+	if c.TouchInterval == 0 {
+		c.TouchInterval = c.Lifetime / 4
+	}
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if c.SameSite == 0 || c.SameSite == http.SameSiteDefaultMode {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if c.FilePath == "" {
+		c.FilePath = DefaultFilePath
+	}
+	if c.Table == "" {
+		c.Table = DefaultTable
+	}
+	if c.Prefix == "" {
+		c.Prefix = DefaultPrefix
+	}
+	if c.MaxDataSize == 0 {
+		c.MaxDataSize = DefaultMaxDataSize
+	}
+	if c.OldInputExclude == nil {
+		c.OldInputExclude = DefaultOldInputExclude
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// validate reports the first setting that would make a broken or unsafe
+// cookie. Messages name the environment variable that sets the field.
+func (c Config) validate() error {
+	c = c.withDefaults()
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+	}
+	if c.Lifetime < time.Second {
+		return bad("SESSION_LIFETIME=%s: must be at least one second", c.Lifetime)
+	}
+	if c.TouchInterval < 0 {
+		return bad("TouchInterval=%s: must not be negative", c.TouchInterval)
+	}
+	if c.MaxDataSize < 0 {
+		return bad("MaxDataSize=%d: must not be negative", c.MaxDataSize)
+	}
+	if !validCookieName(c.CookieName) {
+		return bad("SESSION_COOKIE=%q: not a valid cookie name (letters, digits and !#$%%&'*+-.^_`|~ only)", c.CookieName)
+	}
+	switch c.SameSite {
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !c.Secure {
+			return bad("SESSION_SAMESITE=none requires SESSION_SECURE=true (browsers reject SameSite=None cookies that are not Secure)")
+		}
+	default:
+		return bad("SameSite=%d: accepted values are lax, strict, none", c.SameSite)
+	}
+	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, ";\r\n\x00") || !printable(c.Path) {
+		return bad("SESSION_PATH=%q: must start with / and hold no ';' or control characters", c.Path)
+	}
+	if c.Domain != "" && !validDomain(c.Domain) {
+		return bad("SESSION_DOMAIN=%q: not a valid cookie domain", c.Domain)
+	}
+	if strings.HasPrefix(c.CookieName, "__Host-") && (!c.Secure || c.Path != "/" || c.Domain != "") {
+		return bad("SESSION_COOKIE=%q: a __Host- cookie requires SESSION_SECURE=true, SESSION_PATH=/ and no SESSION_DOMAIN", c.CookieName)
+	}
+	if strings.HasPrefix(c.CookieName, "__Secure-") && !c.Secure {
+		return bad("SESSION_COOKIE=%q: a __Secure- cookie requires SESSION_SECURE=true", c.CookieName)
+	}
+	return nil
+}
+
+func validCookieName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func validDomain(s string) bool {
+	s = strings.TrimPrefix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}

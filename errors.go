@@ -1,0 +1,58 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/seed-699a33a2/session/internal/codec"
+	"github.com/seed-699a33a2/session/store"
+)
+
+// Errors returned by the manager. Test for them with [errors.Is].
+var (
+	// ErrNotFound is the stores' "no such session". The manager never
+	// returns it from Start: a missing, expired or tampered session is a
+	// fresh one.
+	ErrNotFound = store.ErrNotFound
+
+	// ErrBackend wraps every failure of a store's backend. Start, Save,
+	// Destroy and Regenerate return it (wrapped) when the store fails; it
+	// never means "no session".
+	ErrBackend = store.ErrBackend
+
+	// ErrTooLarge reports encoded session data over Config.MaxDataSize.
+	ErrTooLarge = store.ErrTooLarge
+
+	// ErrCookieTooLarge reports a Set-Cookie header over 4096 bytes (with the
+	// cookie driver, whose data travels in the cookie). Nothing is sent.
+	// It wraps ErrTooLarge.
+	ErrCookieTooLarge = fmt.Errorf("%w: cookie over 4096 bytes", store.ErrTooLarge)
+
+	// ErrUnsupportedType reports a session value whose type the codec cannot
+	// encode; the message names the key and the type. See Register.
+	ErrUnsupportedType = codec.ErrUnsupported
+
+	// ErrHeadersWritten reports a Save, Regenerate or Destroy inside the
+	// middleware after the response headers were sent, when the cookie can
+	// no longer change.
+	ErrHeadersWritten = errors.New("session: response headers already written")
+
+	// ErrIDMismatch reports a Save or Regenerate whose id is not the ID of
+	// the session the data map belongs to.
+	ErrIDMismatch = errors.New("session: id does not belong to this session's data")
+
+	// ErrConfig wraps every configuration error. The message names the
+	// environment variable (or Config field) and the offending value.
+	ErrConfig = errors.New("session: invalid configuration")
+)
+
+func backendErr(op string, err error) error {
+	if errors.Is(err, store.ErrBackend) {
+		return fmt.Errorf("session: %s: %w", op, err)
+	}
+	return fmt.Errorf("session: %s: %w: %w", op, store.ErrBackend, err)
+}
+
+// errCommitFailed is what writes return after the session failed to save
+// and the error handler answered the request instead.
+var errCommitFailed = errors.New("session: response replaced by the error handler: the session could not be saved")

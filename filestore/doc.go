@@ -1,0 +1,50 @@
+// Package filestore is a session store that keeps one file per session in a
+// folder of the local file system, for single-server deployments.
+//
+// # Files
+//
+// A session lives in dir/<name>.session, where <name> is [store.HashID] of
+// its ID: 64 lowercase hex digits. The raw ID never reaches the disk, so
+// whoever can read the folder cannot use what they read as a cookie. The ID
+// is checked with [store.ValidID] before any path is built, so no cookie
+// value can name a file outside the folder (the original driver joined the
+// cookie value into the path and could be made to rewrite any *.json file).
+// The folder is created with mode 0700 and the files with mode 0600.
+//
+// Each file holds a versioned header with the creation and expiry times
+// (Unix nanoseconds, so times between the years 1678 and 2262; a zero
+// Created round-trips as zero, and an expiry beyond 2262 is stored as the
+// latest representable time), the data, and a CRC-32C checksum. A torn,
+// truncated or damaged file is [store.ErrCorrupt], which wraps
+// [store.ErrNotFound]; it is never half-read.
+//
+// # Writes
+//
+// Save writes a temporary file (".tmp-*") in the same folder and renames
+// it over the session's file, so that a reader sees the old record or the
+// new one, never a mix. With [Options.Fsync] the file and then the folder
+// are synced, so that a saved session also survives a power failure. Any
+// failure of the file system wraps [store.ErrBackend]: an outage is never
+// mistaken for "no session".
+//
+// # Expiry
+//
+// Load never returns a session whose expiry is not after the store's clock.
+// Expired files stay on disk until [Store.DeleteExpired] removes them; a
+// background goroutine calls it every [Options.CleanupInterval] from the
+// first Save until [Store.Close]. DeleteExpired removes only this store's
+// files (names of exactly 64 lowercase hex digits and ".session") and
+// temporary files left over for more than an hour by a crashed Save; it
+// never touches anything else in the folder.
+//
+// # Concurrency
+//
+// A [Store] is safe for concurrent use by multiple goroutines. Within one
+// process, saves, deletes and the sweep of one session are serialized, so
+// the sweep never removes a session that a concurrent Save has just
+// renewed. Several processes may share a folder, but across processes that
+// last guarantee does not hold: a session re-saved at the very moment the
+// sweep removes its expired file can be lost. Give each process its own
+// folder or sweep from only one of them (a negative CleanupInterval turns
+// the sweep off).
+package filestore

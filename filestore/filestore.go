@@ -1,0 +1,252 @@
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seed-699a33a2/session/store"
+)
+
+const (
+	suffix    = ".session"
+	tmpPrefix = ".tmp-"
+	// nameLen is the length of a session file's name: hex SHA-256 + suffix.
+	nameLen = 64 + len(suffix)
+
+	defaultCleanupInterval = 10 * time.Minute
+)
+
+// Options configure a [Store]. The zero value is ready to use and means the
+// defaults documented on each field.
+type Options struct {
+	// Now returns the current time; the store compares expiries with it.
+	// The default is time.Now. Tests inject a fake clock here.
+	Now func() time.Time
+
+	// Fsync makes Save sync the file before renaming it into place and the
+	// folder after, so that a saved session survives a power failure.
+	// The default, false, is faster and still never leaves a torn file.
+	Fsync bool
+
+	// CleanupInterval is how often a background goroutine removes expired
+	// session files. Zero means ten minutes; a negative value means never
+	// (call DeleteExpired yourself, or from one process of several that
+	// share a folder).
+	CleanupInterval time.Duration
+}
+
+// Store keeps sessions in files in one folder. It implements
+// [store.Store], [store.Pruner] and [io.Closer].
+//
+// A Store is safe for concurrent use by multiple goroutines. Create one
+// with [New]; the zero value is not usable.
+type Store struct {
+	dir      string
+	now      func() time.Time
+	fsync    bool
+	interval time.Duration
+
+	// locks serialize the changes to one session's file (rename, remove,
+	// and the sweep's check-then-remove) within this process, striped by
+	// the first byte of the file name's hash.
+	locks [256]sync.Mutex
+
+	started atomic.Bool // fast path for the lazy start of the sweeper
+	life    sync.Mutex  // guards closed, stop and done
+	closed  bool
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// New returns a store that keeps its files in dir, creating dir (and its
+// parents) with mode 0700 if needed. An existing folder keeps its mode. It
+// fails with an error wrapping [store.ErrBackend] and naming the path when
+// dir cannot be created or is not a folder. No goroutine starts until the
+// first Save.
+func New(dir string, opts Options) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("session: filestore: folder %q: %w: %w", dir, store.ErrBackend, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("session: filestore: create folder: %w: %w", store.ErrBackend, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("session: filestore: %w: %w", store.ErrBackend, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("session: filestore: %s is not a folder: %w", abs, store.ErrBackend)
+	}
+	s := &Store{dir: abs, now: opts.Now, fsync: opts.Fsync, interval: opts.CleanupInterval}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.interval == 0 {
+		s.interval = defaultCleanupInterval
+	}
+	return s, nil
+}
+
+// Dir returns the absolute path of the store's folder.
+func (s *Store) Dir() string { return s.dir }
+
+// name returns the file name of the session with the given ID, which the
+// caller has checked with store.ValidID.
+func name(id string) string { return store.HashID(id) + suffix }
+
+// lockFor returns the lock of the session file with the given name.
+func (s *Store) lockFor(name string) *sync.Mutex {
+	return &s.locks[unhex(name[0])<<4|unhex(name[1])]
+}
+
+func unhex(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
+// Load returns the session with the given token (its ID). A token that is
+// not a valid ID, an unknown or expired session, and a damaged file
+// ([store.ErrCorrupt]) are all [store.ErrNotFound]. Any other failure to
+// read the file wraps [store.ErrBackend].
+func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, backendErr("load", err)
+	}
+	if !store.ValidID(token) {
+		return store.Record{}, store.ErrNotFound
+	}
+	n := name(token)
+	b, err := os.ReadFile(filepath.Join(s.dir, n))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return store.Record{}, store.ErrNotFound
+		}
+		return store.Record{}, backendErr("load", err)
+	}
+	h, data, err := decode(b)
+	if err != nil {
+		return store.Record{}, fmt.Errorf("session: filestore: %s: %w: %w", n, store.ErrCorrupt, err)
+	}
+	if !s.now().Before(h.expires) {
+		return store.Record{}, store.ErrNotFound
+	}
+	return store.Record{ID: token, Data: data, Created: h.created, Expires: h.expires}, nil
+}
+
+// Save writes r to the file of r.ID and returns r.ID as the token. An ID
+// that fails [store.ValidID] is [store.ErrInvalidID]. A record whose
+// Expires is not after the store's clock is deleted instead, and Save
+// returns ("", nil). The write is atomic: a temporary file in the same
+// folder is renamed over the session's file. The first Save starts the
+// background sweeper.
+func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", backendErr("save", err)
+	}
+	if !store.ValidID(r.ID) {
+		return "", fmt.Errorf("session: filestore: save: %w", store.ErrInvalidID)
+	}
+	n := name(r.ID)
+	if !r.Expires.After(s.now()) {
+		return "", s.remove(n, "save")
+	}
+	if !s.started.Load() {
+		s.startSweeper()
+	}
+	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires))
+	if err != nil {
+		return "", backendErr("save", err)
+	}
+	mu := s.lockFor(n)
+	mu.Lock()
+	err = os.Rename(tmp, filepath.Join(s.dir, n))
+	mu.Unlock()
+	if err != nil {
+		_ = os.Remove(tmp)
+		return "", backendErr("save", err)
+	}
+	if s.fsync {
+		if err := syncDir(s.dir); err != nil {
+			return "", backendErr("save", err)
+		}
+	}
+	return r.ID, nil
+}
+
+// writeTemp writes b to a new temporary file in the folder and returns its
+// path. On failure it removes the file.
+func (s *Store) writeTemp(b []byte) (path string, err error) {
+	f, err := os.CreateTemp(s.dir, tmpPrefix+"*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(b); err != nil {
+		return "", err
+	}
+	if s.fsync {
+		if err := f.Sync(); err != nil {
+			return "", err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return "", err // the deferred Close fails harmlessly; Remove runs
+	}
+	return f.Name(), nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Delete removes the session with the given ID. Deleting a missing
+// session, or an ID that fails [store.ValidID], is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return backendErr("delete", err)
+	}
+	if !store.ValidID(id) {
+		return nil
+	}
+	return s.remove(name(id), "delete")
+}
+
+// remove deletes the session file with the given name; a missing file is
+// not an error.
+func (s *Store) remove(name, op string) error {
+	mu := s.lockFor(name)
+	mu.Lock()
+	err := os.Remove(filepath.Join(s.dir, name))
+	mu.Unlock()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return backendErr(op, err)
+	}
+	return nil
+}
+
+func backendErr(op string, err error) error {
+	return fmt.Errorf("session: filestore: %s: %w: %w", op, store.ErrBackend, err)
+}

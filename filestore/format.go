@@ -1,0 +1,135 @@
+package filestore
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math"
+	"time"
+)
+
+// The file format, all integers big-endian:
+//
+//	offset  size  field
+//	0       4     magic "SESS"
+//	4       1     version (1)
+//	5       3     reserved, zero
+//	8       8     created, Unix nanoseconds (math.MinInt64: the zero time)
+//	16      8     expires, Unix nanoseconds
+//	24      4     length n of the data
+//	28      n     data
+//	28+n    4     CRC-32C (Castagnoli) of bytes [0, 28+n)
+//
+// The header comes first so that the sweep can read just headerLen bytes
+// to learn a file's expiry.
+const (
+	magic     = "SESS"
+	version   = 1
+	headerLen = 28
+	crcLen    = 4
+
+	// maxDataLen bounds the length field; files claiming more are corrupt
+	// (the manager enforces its own, much smaller, limit).
+	maxDataLen = math.MaxInt32
+
+	zeroTime = math.MinInt64
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+var (
+	errShort    = errors.New("file too short")
+	errMagic    = errors.New("not a session file")
+	errVersion  = errors.New("unknown format version")
+	errLength   = errors.New("data length does not match the file size")
+	errChecksum = errors.New("checksum mismatch")
+)
+
+// encode returns the file contents for one record.
+func encode(data []byte, created, expires time.Time) []byte {
+	buf := make([]byte, headerLen+len(data)+crcLen)
+	copy(buf, magic)
+	buf[4] = version
+	binary.BigEndian.PutUint64(buf[8:], uint64(toNanos(created)))
+	binary.BigEndian.PutUint64(buf[16:], uint64(toNanos(expires)))
+	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
+	copy(buf[headerLen:], data)
+	n := headerLen + len(data)
+	binary.BigEndian.PutUint32(buf[n:], crc32.Checksum(buf[:n], castagnoli))
+	return buf
+}
+
+// header is the part of a file the sweep reads.
+type header struct {
+	created, expires time.Time
+	dataLen          int
+}
+
+// decodeHeader checks and decodes the first headerLen bytes of a file.
+func decodeHeader(b []byte) (header, error) {
+	if len(b) < headerLen {
+		return header{}, errShort
+	}
+	if string(b[:4]) != magic {
+		return header{}, errMagic
+	}
+	if b[4] != version || b[5] != 0 || b[6] != 0 || b[7] != 0 {
+		return header{}, errVersion
+	}
+	n := binary.BigEndian.Uint32(b[24:])
+	if n > maxDataLen {
+		return header{}, errLength
+	}
+	return header{
+		created: fromNanos(int64(binary.BigEndian.Uint64(b[8:]))),
+		expires: fromNanos(int64(binary.BigEndian.Uint64(b[16:]))),
+		dataLen: int(n),
+	}, nil
+}
+
+// decode checks a whole file and returns its header and its data, a
+// subslice of b (nil when empty).
+func decode(b []byte) (header, []byte, error) {
+	h, err := decodeHeader(b)
+	if err != nil {
+		return header{}, nil, err
+	}
+	if len(b) != headerLen+h.dataLen+crcLen {
+		return header{}, nil, errLength
+	}
+	n := headerLen + h.dataLen
+	if crc32.Checksum(b[:n], castagnoli) != binary.BigEndian.Uint32(b[n:]) {
+		return header{}, nil, errChecksum
+	}
+	var data []byte
+	if h.dataLen > 0 {
+		data = b[headerLen:n:n]
+	}
+	return h, data, nil
+}
+
+// toNanos converts t to Unix nanoseconds, clamping times outside the range
+// int64 can hold; the zero time gets its own value so that it round-trips.
+func toNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return zeroTime
+	case t.Before(minTime):
+		return zeroTime + 1
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == zeroTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+var (
+	minTime = time.Unix(0, zeroTime+1)
+	maxTime = time.Unix(0, math.MaxInt64)
+)

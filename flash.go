@@ -1,0 +1,153 @@
+package session
+
+import "strings"
+
+// Flash entries are kept one top-level entry per flash, so that two
+// requests touching different flashes change different keys. An entry under
+// flashNew was set by this request; at the next Start it moves to flashNow,
+// where it can be read; at the Start after that it is gone.
+const (
+	flashNew = ReservedPrefix + "new:"
+	flashNow = ReservedPrefix + "now:"
+
+	oldInputFlash = ReservedPrefix + "input"
+	errorsFlash   = ReservedPrefix + "errors"
+)
+
+// Flash stores value under key for the next request (and this one): read it
+// with GetFlash. Flashing a key twice keeps the last value. Values follow the
+// same type rules as any session value.
+func (m *Manager) Flash(data map[string]interface{}, key string, value interface{}) {
+	delete(data, flashNow+key)
+	data[flashNew+key] = value
+}
+
+// GetFlash returns the flash stored under key and removes it, so that it is
+// shown once. It finds flashes set in the previous request and in this one.
+func (m *Manager) GetFlash(data map[string]interface{}, key string) (interface{}, bool) {
+	if v, ok := data[flashNew+key]; ok {
+		delete(data, flashNew+key)
+		delete(data, flashNow+key)
+		return v, true
+	}
+	if v, ok := data[flashNow+key]; ok {
+		delete(data, flashNow+key)
+		return v, true
+	}
+	return nil, false
+}
+
+// peekFlash returns a flash without removing it.
+func peekFlash(data map[string]interface{}, key string) (interface{}, bool) {
+	if v, ok := data[flashNew+key]; ok {
+		return v, true
+	}
+	v, ok := data[flashNow+key]
+	return v, ok
+}
+
+// FlashOldInput keeps submitted form values for the next request, so that a
+// form shown again after a failed validation can be filled in (read them with
+// OldInput). Fields named in Config.OldInputExclude (by default password,
+// password_confirmation and current_password) are never stored. The map is
+// copied.
+func (m *Manager) FlashOldInput(data map[string]interface{}, input map[string]string) {
+	kept := make(map[string]string, len(input))
+	for k, v := range input {
+		if !m.excluded(k) {
+			kept[k] = v
+		}
+	}
+	m.Flash(data, oldInputFlash, kept)
+}
+
+func (m *Manager) excluded(field string) bool {
+	for _, x := range m.cfg.OldInputExclude {
+		if strings.EqualFold(x, field) {
+			return true
+		}
+	}
+	return false
+}
+
+// OldInput returns the form values FlashOldInput stored in the previous
+// request (or this one), or an empty map. Unlike GetFlash it does not remove
+// them: a template may read them field by field, and they are gone after
+// the next request all the same.
+func (m *Manager) OldInput(data map[string]interface{}) map[string]string {
+	if v, ok := peekFlash(data, oldInputFlash); ok {
+		if in, ok := v.(map[string]string); ok {
+			return in
+		}
+	}
+	return map[string]string{}
+}
+
+// FlashErrors keeps validation errors (field name to messages) for the next
+// request; read them with Errors. The map is copied.
+func (m *Manager) FlashErrors(data map[string]interface{}, errs map[string][]string) {
+	kept := make(map[string][]string, len(errs))
+	for k, v := range errs {
+		kept[k] = append([]string(nil), v...)
+	}
+	m.Flash(data, errorsFlash, kept)
+}
+
+// Errors returns the validation errors FlashErrors stored in the previous
+// request (or this one), or an empty map. Like OldInput it does not remove
+// them.
+func (m *Manager) Errors(data map[string]interface{}) map[string][]string {
+	if v, ok := peekFlash(data, errorsFlash); ok {
+		if e, ok := v.(map[string][]string); ok {
+			return e
+		}
+	}
+	return map[string][]string{}
+}
+
+// Keep carries the named flashes that this request can read over to the
+// next request as well (for a chain of redirects).
+func Keep(data map[string]interface{}, keys ...string) {
+	for _, k := range keys {
+		if v, ok := data[flashNow+k]; ok {
+			delete(data, flashNow+k)
+			data[flashNew+k] = v
+		}
+	}
+}
+
+// Reflash carries every flash that this request can read, old input and
+// errors included, over to the next request as well.
+func Reflash(data map[string]interface{}) {
+	var now []string
+	for k := range data {
+		if strings.HasPrefix(k, flashNow) {
+			now = append(now, k[len(flashNow):])
+		}
+	}
+	Keep(data, now...)
+}
+
+// Keep is the package function Keep.
+func (m *Manager) Keep(data map[string]interface{}, keys ...string) { Keep(data, keys...) }
+
+// Reflash is the package function Reflash.
+func (m *Manager) Reflash(data map[string]interface{}) { Reflash(data) }
+
+// ageFlashes runs at Start: flashes readable in the previous request are
+// dropped, and flashes set in it become readable.
+func ageFlashes(data map[string]interface{}) {
+	var moved []string
+	for k := range data {
+		switch {
+		case strings.HasPrefix(k, flashNow):
+			delete(data, k)
+		case strings.HasPrefix(k, flashNew):
+			moved = append(moved, k)
+		}
+	}
+	for _, k := range moved {
+		data[flashNow+k[len(flashNew):]] = data[k]
+		delete(data, k)
+	}
+}

@@ -1,0 +1,85 @@
+// Package gormstore is the database driver of the session library: it keeps
+// sessions in one table of any database that GORM speaks to — PostgreSQL,
+// MySQL/MariaDB and SQLite are tested.
+//
+// The package imports GORM only, never a GORM driver: the application opens
+// the database with the dialect it wants and hands the *gorm.DB to [New].
+//
+//	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+//	...
+//	st, err := gormstore.New(db, gormstore.Options{})
+//	...
+//	if err := st.Migrate(ctx); err != nil { ... } // once, at start-up or in a migration step
+//	defer st.Close()
+//
+// # The table
+//
+// [Store.Migrate] creates the table (default "sessions") and its indexes if
+// they are missing; it is explicit so that applications that manage their
+// schema elsewhere can skip it. The columns are:
+//
+//   - id: primary key, the [store.HashID] of the session ID (64 hex
+//     characters). The raw ID is never stored, so whoever can read the table
+//     cannot use what they read as a cookie.
+//   - data: the encoded session data (bytea, longblob or blob).
+//   - expires_at: the absolute expiry, indexed for [Store.DeleteExpired].
+//   - created_at: when the session was first stored; a later save never
+//     changes it.
+//   - version: 1 on insert, incremented by every save (reserved for
+//     compare-and-set).
+//   - user_id, ip_address, user_agent: nullable, for features to come
+//     (listing a user's sessions); the store leaves them alone.
+//   - last_activity: the time of the last save or touch.
+//
+// Times are written in UTC with microsecond precision. Every comparison
+// with the current time uses a bound parameter read from [Options.Now],
+// never the database's NOW(), so the database's clock and time zone do not
+// matter and tests can move the clock.
+//
+// # Statements
+//
+// Each method is one statement: [Store.Load] is one SELECT, [Store.Save]
+// one atomic upsert (INSERT ... ON CONFLICT (id) DO UPDATE on PostgreSQL and
+// SQLite, INSERT ... ON DUPLICATE KEY UPDATE on MySQL) that updates only
+// data, expires_at, last_activity and version, [Store.Touch] one UPDATE and
+// [Store.Delete] one DELETE. The store runs them without GORM's default
+// transaction. [Store.DeleteExpired] removes expired rows in batches (select
+// a batch of ids, delete them, repeat), a form that MySQL accepts too.
+//
+// A missing, expired or malformed token is [store.ErrNotFound] and is never
+// logged by GORM as an error ("record not found"). Every failure of the
+// database — and a cancelled context — is an error that wraps both
+// [store.ErrBackend] and its cause, so [errors.Is] works for either. The
+// store itself never logs.
+//
+// # Dialect notes
+//
+// MySQL and MariaDB: the DSN must contain parseTime=True (times are scanned
+// into time.Time) and should contain loc=UTC. interpolateParams=true halves
+// the round trips of every statement.
+//
+// SQLite: concurrent writers contend for one database lock. Open the file
+// with a busy timeout and write-ahead logging, and for write-heavy use
+// limit the pool to one connection, which serialises statements in Go
+// instead of failing them with SQLITE_BUSY:
+//
+//	db, err := gorm.Open(sqlite.Open("file:sessions.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"), &gorm.Config{})
+//	sqlDB, _ := db.DB()
+//	sqlDB.SetMaxOpenConns(1)
+//
+// Keep the driver's default time format: expiry comparisons rely on the
+// times that the store writes and binds being spelt alike.
+//
+// # Cleanup
+//
+// Expired rows are never returned, and a background loop deletes them every
+// [Options.CleanupInterval] (10 minutes by default). The loop starts with
+// the first [Store.Save] and stops on [Store.Close]; applications that prune
+// by other means (a cron job calling [Store.DeleteExpired]) turn it off with
+// a negative interval.
+//
+// # Concurrency
+//
+// A [Store] is safe for concurrent use by multiple goroutines, as is the
+// *gorm.DB it wraps.
+package gormstore

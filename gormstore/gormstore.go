@@ -1,0 +1,293 @@
+package gormstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/seed-699a33a2/session/store"
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultTable           = "sessions"
+	DefaultCleanupInterval = 10 * time.Minute
+	DefaultPruneBatch      = 500
+)
+
+// Options configure a Store. The zero value means the defaults.
+type Options struct {
+	// Table is the name of the session table: ASCII letters, digits and
+	// underscores, not starting with a digit, at most 48 characters.
+	// Default "sessions".
+	Table string
+
+	// Now returns the current time; every expiry check and every time the
+	// store writes comes from it. Default time.Now.
+	Now func() time.Time
+
+	// CleanupInterval is how often the background loop deletes expired
+	// rows. Zero means 10 minutes; a negative value turns the loop off. The
+	// loop starts with the first Save and stops on Close.
+	CleanupInterval time.Duration
+
+	// PruneBatch is how many rows each DELETE of DeleteExpired removes at
+	// most. Default 500.
+	PruneBatch int
+
+	// OnCleanupError, if set, receives the errors of the background
+	// cleanup loop (the store never logs). Nil means they are dropped; the
+	// next round tries again. It is called from the loop's goroutine.
+	OnCleanupError func(error)
+}
+
+// Store is a session store in a database table reached through GORM. It
+// implements store.Store, store.Toucher, store.Pruner and io.Closer.
+//
+// A Store is safe for concurrent use by multiple goroutines.
+type Store struct {
+	db         *gorm.DB
+	table      string
+	now        func() time.Time
+	interval   time.Duration
+	batch      int
+	onErr      func(error)
+	upsert     clause.OnConflict
+	foundByRow bool // UPDATE reports rows matched, not rows changed
+
+	started atomic.Bool // fast path of startCleanup
+	mu      sync.Mutex
+	loop    bool // the cleanup loop has started (or never will)
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Toucher = (*Store)(nil)
+	_ store.Pruner  = (*Store)(nil)
+)
+
+const prefix = "session: gormstore: "
+
+// New returns a store that keeps sessions in a table of db. It does not
+// create the table: call Migrate (or create it by other means) first. New
+// returns an error, never a panic, for a nil or unopened db and for a bad
+// table name.
+//
+// The store uses its own session of db (without GORM's default transaction
+// around single statements) and never closes db.
+func New(db *gorm.DB, opts Options) (*Store, error) {
+	if db == nil {
+		return nil, errors.New(prefix + "nil *gorm.DB")
+	}
+	if db.Config == nil || db.Statement == nil || db.Dialector == nil {
+		return nil, errors.New(prefix + "*gorm.DB was not opened with gorm.Open")
+	}
+	if db.Error != nil {
+		return nil, fmt.Errorf(prefix+"*gorm.DB carries an error: %w", db.Error)
+	}
+	s := &Store{
+		table:    opts.Table,
+		now:      opts.Now,
+		interval: opts.CleanupInterval,
+		batch:    opts.PruneBatch,
+		onErr:    opts.OnCleanupError,
+	}
+	if s.table == "" {
+		s.table = DefaultTable
+	}
+	if !validTable(s.table) {
+		return nil, fmt.Errorf(prefix+"invalid table name %q: use ASCII letters, digits and underscores, not starting with a digit, at most %d characters", s.table, maxTableLen)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.interval == 0 {
+		s.interval = DefaultCleanupInterval
+	}
+	if s.batch < 0 {
+		return nil, fmt.Errorf(prefix+"negative PruneBatch %d", s.batch)
+	}
+	if s.batch == 0 {
+		s.batch = DefaultPruneBatch
+	}
+	s.db = db.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true})
+	// MySQL reports the rows an UPDATE changed, not those it matched.
+	s.foundByRow = db.Dialector.Name() != "mysql"
+	s.upsert = clause.OnConflict{
+		Columns: []clause.Column{{Name: colID}},
+		// Exactly these columns: created_at and the user columns keep
+		// the values of the first insert.
+		DoUpdates: append(clause.AssignmentColumns([]string{colData, colExpiresAt, colLastActivity}),
+			clause.Assignment{
+				Column: clause.Column{Name: colVersion},
+				// Qualified: PostgreSQL finds a bare "version" ambiguous
+				// next to the excluded row.
+				Value: clause.Expr{SQL: "? + 1", Vars: []any{clause.Column{Table: s.table, Name: colVersion}}},
+			}),
+	}
+	return s, nil
+}
+
+// Load returns the live session that token names. A token that is not a
+// session ID is store.ErrNotFound without a query; otherwise Load is one
+// SELECT by the hash of the ID and the store's current time.
+func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, backendErr("load", err)
+	}
+	if !store.ValidID(token) {
+		return store.Record{}, store.ErrNotFound
+	}
+	// Rows, not First/Take: a missing row is no error for GORM to log.
+	rows, err := s.db.WithContext(ctx).Table(s.table).
+		Select(colData, colCreatedAt, colExpiresAt).
+		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(token)}).
+		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
+		Limit(1).
+		Rows()
+	if err != nil {
+		return store.Record{}, backendErr("load", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return store.Record{}, backendErr("load", err)
+		}
+		return store.Record{}, store.ErrNotFound
+	}
+	r := store.Record{ID: token}
+	// database/sql copies into a []byte destination, so Data is the
+	// caller's own slice.
+	if err := rows.Scan(&r.Data, &r.Created, &r.Expires); err != nil {
+		return store.Record{}, backendErr("load", err)
+	}
+	if err := rows.Close(); err != nil {
+		return store.Record{}, backendErr("load", err)
+	}
+	r.Created = r.Created.UTC()
+	r.Expires = r.Expires.UTC()
+	return r, nil
+}
+
+// Save stores r with one atomic upsert and returns r.ID as the token. An
+// existing row keeps its created_at; its data, expiry and last activity are
+// replaced and its version incremented. A record whose expiry is not after
+// the current time is deleted instead, and Save returns "". A zero
+// r.Created is stored as the current time.
+func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", backendErr("save", err)
+	}
+	if !store.ValidID(r.ID) {
+		return "", fmt.Errorf(prefix+"save: %w", store.ErrInvalidID)
+	}
+	now := s.utcNow()
+	if !r.Expires.After(now) {
+		if err := s.delete(ctx, "save", r.ID); err != nil {
+			return "", err
+		}
+		return "", nil
+	}
+	created := r.Created
+	if created.IsZero() {
+		created = now
+	}
+	data := r.Data
+	if data == nil {
+		data = []byte{} // the column is NOT NULL
+	}
+	rec := row{
+		ID:           store.HashID(r.ID),
+		Data:         data,
+		ExpiresAt:    utc(r.Expires),
+		Created:      utc(created),
+		Version:      1,
+		LastActivity: now,
+	}
+	if err := s.db.WithContext(ctx).Table(s.table).Clauses(s.upsert).Create(&rec).Error; err != nil {
+		return "", backendErr("save", err)
+	}
+	s.startCleanup()
+	return r.ID, nil
+}
+
+// Touch moves the expiry of the live session id to expires (and sets its
+// last activity) without rewriting its data: one UPDATE. It returns
+// store.ErrNotFound when no live session has that ID.
+func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return backendErr("touch", err)
+	}
+	if !store.ValidID(id) {
+		return store.ErrNotFound
+	}
+	now := s.utcNow()
+	live := s.db.WithContext(ctx).Table(s.table).
+		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(id)}).
+		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: now})
+	res := live.Session(&gorm.Session{}).UpdateColumns(map[string]any{
+		colExpiresAt:    utc(expires),
+		colLastActivity: now,
+	})
+	if res.Error != nil {
+		return backendErr("touch", res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	if s.foundByRow {
+		return store.ErrNotFound
+	}
+	// MySQL counts a row whose values did not change (the same expiry
+	// and clock reading twice) as unaffected: ask whether it exists.
+	var n int64
+	if err := live.Session(&gorm.Session{}).Limit(1).Count(&n).Error; err != nil {
+		return backendErr("touch", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// Delete removes the session id: one DELETE. Deleting a missing session,
+// or an ID that no session can have, is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return backendErr("delete", err)
+	}
+	if !store.ValidID(id) {
+		return nil
+	}
+	return s.delete(ctx, "delete", id)
+}
+
+func (s *Store) delete(ctx context.Context, op, id string) error {
+	err := s.db.WithContext(ctx).Table(s.table).
+		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(id)}).
+		Delete(&row{}).Error
+	if err != nil {
+		return backendErr(op, err)
+	}
+	return nil
+}
+
+func (s *Store) utcNow() time.Time { return utc(s.now()) }
+
+// utc is t as the store writes and binds it: UTC, microseconds (the finest
+// precision that PostgreSQL and MySQL keep), no monotonic reading.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// backendErr wraps a database failure (or a context error) so that
+// errors.Is finds both store.ErrBackend and the cause.
+func backendErr(op string, err error) error {
+	return fmt.Errorf(prefix+"%s: %w: %w", op, store.ErrBackend, err)
+}

@@ -1,0 +1,67 @@
+package gormstore
+
+import (
+	"context"
+	"time"
+)
+
+// row is one session as the table holds it. Field names avoid GORM's
+// conventions (CreatedAt, UpdatedAt) so that GORM never fills a time from
+// its own clock instead of the store's.
+type row struct {
+	ID           string    `gorm:"column:id;primaryKey;size:64;not null"`
+	Data         []byte    `gorm:"column:data;not null"`
+	ExpiresAt    time.Time `gorm:"column:expires_at;not null;index;precision:6"`
+	Created      time.Time `gorm:"column:created_at;not null;precision:6"`
+	Version      int64     `gorm:"column:version;not null"`
+	UserID       *string   `gorm:"column:user_id;size:255;index"`
+	IPAddress    *string   `gorm:"column:ip_address;size:45"`
+	UserAgent    *string   `gorm:"column:user_agent"`
+	LastActivity time.Time `gorm:"column:last_activity;not null;precision:6"`
+}
+
+// Column names, in one place.
+const (
+	colID           = "id"
+	colData         = "data"
+	colExpiresAt    = "expires_at"
+	colCreatedAt    = "created_at"
+	colVersion      = "version"
+	colLastActivity = "last_activity"
+)
+
+// maxTableLen keeps the names GORM derives for the indexes
+// ("idx_<table>_expires_at") within PostgreSQL's 63-byte limit.
+const maxTableLen = 48
+
+// validTable reports whether name is a plain SQL identifier: an ASCII
+// letter or underscore, then letters, digits or underscores, at most
+// maxTableLen bytes. Such a name needs no escaping in any dialect.
+func validTable(name string) bool {
+	if name == "" || len(name) > maxTableLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Migrate creates the session table and its indexes if they are missing
+// (GORM's AutoMigrate of the table's model). It is idempotent and safe to
+// run at every start-up; it never drops or rewrites data.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return backendErr("migrate", err)
+	}
+	if err := s.db.WithContext(ctx).Table(s.table).AutoMigrate(&row{}); err != nil {
+		return backendErr("migrate", err)
+	}
+	return nil
+}

@@ -1,0 +1,289 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/seed-699a33a2/session/internal/codec"
+	"github.com/seed-699a33a2/session/store"
+)
+
+// Store is the contract every storage driver implements; see package store.
+type Store = store.Store
+
+// MaxTokenLen is the longest cookie value Start passes to a store.
+const MaxTokenLen = 4096
+
+// Manager starts, saves and destroys sessions in one Store. It is safe for
+// concurrent use; the data map of one session belongs to one request.
+type Manager struct {
+	store Store
+	cfg   Config
+}
+
+// NewManager returns a Manager for store, configured from the SESSION_*
+// environment (see ConfigFromEnv). It panics when the environment is
+// invalid, with a message naming the variable and its value; use
+// ConfigFromEnv and New to get the error instead.
+func NewManager(store Store) *Manager {
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		panic(err)
+	}
+	m, err := New(store, cfg)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// New returns a Manager for store with cfg, whose zero fields take their
+// defaults. It fails, with an error wrapping ErrConfig, when store is nil or
+// cfg would make a broken or unsafe cookie.
+func New(store Store, cfg Config) (*Manager, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil Store", ErrConfig)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Manager{store: store, cfg: cfg.withDefaults()}, nil
+}
+
+// Store returns the manager's store.
+func (m *Manager) Store() Store { return m.store }
+
+// Config returns the manager's configuration, defaults filled in.
+func (m *Manager) Config() Config { return m.cfg }
+
+func (m *Manager) logger() *slog.Logger {
+	if m.cfg.Logger != nil {
+		return m.cfg.Logger
+	}
+	return slog.Default()
+}
+
+// Start returns the session the request's cookie names, or a fresh one.
+//
+// A missing, malformed, unknown, expired or tampered cookie gives a fresh
+// ID and an empty map with a nil error: unknown IDs are never adopted. A
+// store that fails gives an error wrapping ErrBackend, never an empty
+// session. Flashes age here: what the previous request flashed becomes
+// readable, and what it could read is gone.
+//
+// Inside the middleware, Start returns the middleware's ID and the very
+// same map, without loading again.
+func (m *Manager) Start(r *http.Request) (string, map[string]interface{}, error) {
+	if rs := requestState(r.Context(), m); rs != nil {
+		return rs.id, rs.data, nil
+	}
+	return m.load(r)
+}
+
+func (m *Manager) load(r *http.Request) (string, map[string]interface{}, error) {
+	ctx := r.Context()
+	c, err := r.Cookie(m.cfg.CookieName)
+	if err != nil || !store.ValidToken(c.Value, MaxTokenLen) {
+		return m.fresh()
+	}
+	rec, err := m.store.Load(ctx, c.Value)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if errors.Is(err, store.ErrCorrupt) {
+			m.logger().WarnContext(ctx, "session: stored session is corrupt; starting a fresh one", "err", err)
+		}
+		return m.fresh()
+	case err != nil:
+		return "", nil, backendErr("load", err)
+	}
+	if !rec.Expires.After(m.cfg.Now()) || !store.ValidID(rec.ID) {
+		return m.fresh()
+	}
+	data := make(map[string]interface{}, 8)
+	raw := make(map[string][]byte, 8)
+	if err := codec.Decode(rec.Data, data, raw); err != nil {
+		m.logger().WarnContext(ctx, "session: stored session does not decode; starting a fresh one", "err", err)
+		return m.fresh()
+	}
+	ageFlashes(data)
+	data[stateKey] = &state{id: rec.ID, stored: true, loaded: raw, created: rec.Created, expires: rec.Expires, ctx: ctx}
+	return rec.ID, data, nil
+}
+
+func (m *Manager) fresh() (string, map[string]interface{}, error) {
+	return store.NewID(), map[string]interface{}{}, nil
+}
+
+// Save stores the session's data and sets the cookie on w.
+//
+// It writes only when something changed: a fresh session that stayed empty
+// is neither stored nor given a cookie, and an unchanged session is only
+// touched (its idle expiry extended, without rewriting the data) once per
+// TouchInterval. Values keep their Go types; a value of a type the codec
+// does not know is an error wrapping ErrUnsupportedType that names the key.
+//
+// Inside the middleware, Save commits now, and the middleware then writes
+// only later changes; after the response headers were sent it returns
+// ErrHeadersWritten.
+func (m *Manager) Save(w http.ResponseWriter, id string, data map[string]interface{}) error {
+	rs := writerState(w, m)
+	if rs != nil && rs.headersSent() {
+		return ErrHeadersWritten
+	}
+	return m.commit(ctxOf(data), w.Header(), id, data)
+}
+
+// Destroy deletes the session from the store and expires the cookie (with
+// the same Path, Domain, Secure and SameSite as the cookie it replaces), so
+// the ID never loads again. The cookie driver cannot revoke a session on the
+// server: there Destroy expires the cookie in the browser only.
+//
+// Inside the middleware, Destroy also empties the request's data map; what
+// the handler writes to the map afterwards starts a new session under a new
+// ID (so "signed out" can be flashed), and with no such writes nothing is
+// stored.
+func (m *Manager) Destroy(w http.ResponseWriter, id string) error {
+	rs := writerState(w, m)
+	ctx := context.Background()
+	if rs != nil {
+		ctx = context.WithoutCancel(rs.r.Context())
+		if rs.headersSent() {
+			return ErrHeadersWritten
+		}
+	}
+	if store.ValidID(id) {
+		if err := m.store.Delete(ctx, id); err != nil {
+			return backendErr("destroy", err)
+		}
+	}
+	m.expireCookie(w.Header())
+	if rs != nil {
+		clear(rs.data)
+		rs.setID(store.NewID())
+	}
+	return nil
+}
+
+// Regenerate moves the session to a new ID: the new ID carries the same
+// data, the old one is deleted and loads nothing, and later changes go to the
+// new ID only. Call it on sign-in and on every change of privilege, so that
+// an ID known to someone else before (session fixation) is worthless after.
+// It returns the new ID; inside the middleware the request's ID changes too.
+func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]interface{}) (string, error) {
+	rs := writerState(w, m)
+	if rs != nil && rs.headersSent() {
+		return "", ErrHeadersWritten
+	}
+	st := stateOf(data)
+	if st != nil && st.id != id {
+		return "", ErrIDMismatch
+	}
+	ctx := ctxOf(data)
+	newID := store.NewID()
+	var old state
+	if st == nil {
+		st = &state{created: m.cfg.Now()}
+		data[stateKey] = st
+	} else {
+		old = *st
+	}
+	*st = state{id: newID, created: st.created, ctx: st.ctx}
+	if err := m.commit(ctx, w.Header(), newID, data); err != nil {
+		if old.id != "" {
+			*st = old
+		} else {
+			delete(data, stateKey)
+		}
+		return "", err
+	}
+	if old.stored {
+		if err := m.store.Delete(ctx, old.id); err != nil {
+			return newID, backendErr("regenerate: delete old session", err)
+		}
+	}
+	if rs != nil {
+		rs.setID(newID)
+	}
+	return newID, nil
+}
+
+// commit writes data under id when it changed, or touches it when a touch
+// is due, and sets the cookie on h.
+func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map[string]interface{}) error {
+	st := stateOf(data)
+	if st != nil && st.id != id {
+		return ErrIDMismatch
+	}
+	if st == nil && !store.ValidID(id) {
+		return fmt.Errorf("%w: Save needs the ID that Start returned", ErrIDMismatch)
+	}
+	enc, err := encodeChanges(data, st)
+	if err != nil {
+		return err
+	}
+	defer enc.release()
+	now := m.cfg.Now()
+	stored := st != nil && st.stored
+	switch {
+	case !stored && enc.n == 0:
+		return nil // an empty session nobody wrote to costs nothing
+	case stored && !enc.changed:
+		if now.Before(st.expires.Add(-m.cfg.Lifetime + m.cfg.TouchInterval)) {
+			return nil
+		}
+		return m.touch(ctx, h, st, enc, now)
+	}
+	if len(enc.buf) > m.cfg.MaxDataSize {
+		return fmt.Errorf("%w: %d bytes encoded, Config.MaxDataSize is %d", ErrTooLarge, len(enc.buf), m.cfg.MaxDataSize)
+	}
+	created := now
+	if st != nil && !st.created.IsZero() {
+		created = st.created
+	}
+	rec := store.Record{ID: id, Data: enc.buf, Created: created, Expires: now.Add(m.cfg.Lifetime)}
+	token, err := m.store.Save(ctx, rec)
+	if err != nil {
+		return backendErr("save", err)
+	}
+	if err := m.setCookie(h, token, rec.Expires, now); err != nil {
+		return err
+	}
+	if st == nil {
+		st = &state{ctx: ctx}
+		data[stateKey] = st
+	}
+	st.id, st.stored, st.created, st.expires = id, true, created, rec.Expires
+	st.loaded = enc.entries()
+	return nil
+}
+
+// touch slides the expiry of an unchanged session: through store.Toucher
+// where the store has it, else by saving the same data again.
+func (m *Manager) touch(ctx context.Context, h http.Header, st *state, enc *encoded, now time.Time) error {
+	expires := now.Add(m.cfg.Lifetime)
+	token := st.id
+	if t, ok := m.store.(store.Toucher); ok {
+		if err := t.Touch(ctx, st.id, expires); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				// Gone meanwhile (destroyed, expired): do not bring it back.
+				return nil
+			}
+			return backendErr("touch", err)
+		}
+	} else {
+		var err error
+		token, err = m.store.Save(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires})
+		if err != nil {
+			return backendErr("touch", err)
+		}
+	}
+	if err := m.setCookie(h, token, expires, now); err != nil {
+		return err
+	}
+	st.expires = expires
+	return nil
+}

@@ -1,0 +1,47 @@
+package session
+
+import (
+	"context"
+	"time"
+)
+
+// ReservedPrefix starts every key the library itself keeps in a session's
+// data map: the bookkeeping entry and the flash entries. Applications must
+// not use keys with this prefix. Ranging over a loaded session's map shows
+// them; the bookkeeping entry (ReservedPrefix+"state") is never encoded or
+// stored, and a fresh session's map has no entries at all.
+const ReservedPrefix = "_session:"
+
+const stateKey = ReservedPrefix + "state"
+
+// state is what Save needs to know about the request that loaded the map:
+// which session it is and what the store holds, entry by entry, so that an
+// unchanged map is not written and a changed one is written once. It lives
+// in the data map itself, so it is freed with the map even when Save is
+// never called.
+type state struct {
+	id string
+	// stored reports that the store holds the session under id.
+	stored bool
+	// loaded maps each key to its encoded entry as the store holds it.
+	loaded  map[string][]byte
+	created time.Time
+	// expires is the server-side expiry as last stored or touched.
+	expires time.Time
+	// ctx is the context of the request that started the session, used by
+	// Save, Regenerate and Destroy outside the middleware.
+	ctx context.Context
+}
+
+func stateOf(data map[string]any) *state {
+	st, _ := data[stateKey].(*state)
+	return st
+}
+
+// ctxOf picks the context for store calls made on behalf of data.
+func ctxOf(data map[string]any) context.Context {
+	if st := stateOf(data); st != nil && st.ctx != nil {
+		return context.WithoutCancel(st.ctx)
+	}
+	return context.Background()
+}
