@@ -179,8 +179,11 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 		return "", ErrHeadersWritten
 	}
 	st := stateOf(data)
-	if st != nil && st.id != id {
-		return "", ErrIDMismatch
+	if st != nil {
+		if !st.owns(id) {
+			return "", ErrIDMismatch
+		}
+		id = st.id
 	}
 	ctx := ctxOf(data)
 	newID := store.NewID()
@@ -191,7 +194,7 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 	} else {
 		old = *st
 	}
-	*st = state{id: newID, created: st.created, ctx: st.ctx}
+	*st = state{id: newID, previous: id, created: st.created, ctx: st.ctx}
 	if err := m.commit(ctx, w.Header(), newID, data); err != nil {
 		if old.id != "" {
 			*st = old
@@ -215,8 +218,11 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 // is due, and sets the cookie on h.
 func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map[string]interface{}) error {
 	st := stateOf(data)
-	if st != nil && st.id != id {
-		return ErrIDMismatch
+	if st != nil {
+		if !st.owns(id) {
+			return ErrIDMismatch
+		}
+		id = st.id
 	}
 	if st == nil && !store.ValidID(id) {
 		return fmt.Errorf("%w: Save needs the ID that Start returned", ErrIDMismatch)

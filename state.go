@@ -21,6 +21,9 @@ const stateKey = ReservedPrefix + "state"
 // never called.
 type state struct {
 	id string
+	// previous is the ID Regenerate moved the session from: Save accepts it
+	// for id, since callers often still hold it, and saves under id.
+	previous string
 	// stored reports that the store holds the session under id.
 	stored bool
 	// loaded maps each key to its encoded entry as the store holds it.
@@ -31,6 +34,11 @@ type state struct {
 	// ctx is the context of the request that started the session, used by
 	// Save, Regenerate and Destroy outside the middleware.
 	ctx context.Context
+}
+
+// owns reports whether id names the session st describes.
+func (st *state) owns(id string) bool {
+	return id == st.id || (st.previous != "" && id == st.previous)
 }
 
 func stateOf(data map[string]any) *state {

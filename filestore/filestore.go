@@ -68,9 +68,13 @@ type Store struct {
 // New returns a store that keeps its files in dir, creating dir (and its
 // parents) with mode 0700 if needed. An existing folder keeps its mode. It
 // fails with an error wrapping [store.ErrBackend] and naming the path when
-// dir cannot be created or is not a folder. No goroutine starts until the
-// first Save.
+// dir cannot be created or is not a folder, and with a plain error when dir
+// is empty (the current folder is never a default). No goroutine starts
+// until the first Save.
 func New(dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("session: filestore: no folder given")
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("session: filestore: folder %q: %w: %w", dir, store.ErrBackend, err)

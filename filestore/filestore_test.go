@@ -375,6 +375,10 @@ func TestUnusableFolder(t *testing.T) {
 		}
 	}
 
+	if _, err := filestore.New("", filestore.Options{}); err == nil {
+		t.Error(`New("") succeeded`)
+	}
+
 	// SPEC flaw 10: the folder goes away under a running store. Every
 	// operation fails with ErrBackend; none reports "no session".
 	dir := filepath.Join(parent, "sessions")

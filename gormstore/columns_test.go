@@ -65,21 +65,34 @@ func TestCreatedAtKeptAndVersionIncrements(t *testing.T) {
 	})
 }
 
+// TestMigrateIsIdempotent migrates an existing table again: nothing is
+// created or altered and the rows stay.
 func TestMigrateIsIdempotent(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, db *gorm.DB) {
-		clock := storetest.NewClock(epoch)
-		st, _ := newStore(t, db, gormstore.Options{Now: clock.Now})
-		r := record(clock, "kept")
-		save(t, st, r)
-		for i := 0; i < 2; i++ {
-			if err := st.Migrate(context.Background()); err != nil {
-				t.Fatalf("Migrate again: %v", err)
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			rec := &recorder{}
+			db := d.open(t, &gorm.Config{Logger: rec})
+			clock := storetest.NewClock(epoch)
+			st, _ := newStore(t, db, gormstore.Options{Now: clock.Now})
+			r := record(clock, "kept")
+			save(t, st, r)
+			for i := 0; i < 2; i++ {
+				rec.take()
+				if err := st.Migrate(context.Background()); err != nil {
+					t.Fatalf("Migrate again: %v", err)
+				}
+				stmts, _ := rec.take()
+				for _, s := range stmts {
+					if u := strings.ToUpper(strings.TrimSpace(s)); strings.HasPrefix(u, "ALTER") || strings.HasPrefix(u, "CREATE") || strings.HasPrefix(u, "DROP") {
+						t.Errorf("Migrate of an existing table ran %s", s)
+					}
+				}
 			}
-		}
-		if got, err := st.Load(context.Background(), r.ID); err != nil || string(got.Data) != "kept" {
-			t.Fatalf("Load after Migrate = %q, %v", got.Data, err)
-		}
-	})
+			if got, err := st.Load(context.Background(), r.ID); err != nil || string(got.Data) != "kept" {
+				t.Fatalf("Load after Migrate = %q, %v", got.Data, err)
+			}
+		})
+	}
 }
 
 // TestNoColumnHoldsTheID reads every column of a saved row as bytes: none
@@ -163,6 +176,32 @@ func TestTouchUnchanged(t *testing.T) {
 			if err := st.Touch(context.Background(), id, exp); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("Touch(%q) = %v, want ErrNotFound", id, err)
 			}
+		}
+	})
+}
+
+// TestMicrosecondPrecision: every dialect keeps the times to the
+// microsecond (MySQL's DATETIME would keep milliseconds by default).
+func TestMicrosecondPrecision(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *gorm.DB) {
+		clock := storetest.NewClock(epoch)
+		st, _ := newStore(t, db, gormstore.Options{Now: clock.Now})
+		r := record(clock, "x")
+		r.Created = r.Created.Add(123456789 * time.Nanosecond)
+		r.Expires = r.Expires.Add(987654321 * time.Nanosecond)
+		save(t, st, r)
+		got, err := st.Load(context.Background(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := r.Created.Truncate(time.Microsecond); !got.Created.Equal(want) {
+			t.Errorf("Created = %v, want %v", got.Created, want)
+		}
+		if want := r.Expires.Truncate(time.Microsecond); !got.Expires.Equal(want) {
+			t.Errorf("Expires = %v, want %v", got.Expires, want)
+		}
+		if got.Created.Location() != time.UTC || got.Expires.Location() != time.UTC {
+			t.Errorf("times not in UTC: %v, %v", got.Created, got.Expires)
 		}
 	})
 }

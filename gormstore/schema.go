@@ -11,6 +11,24 @@ import (
 type row struct {
 	ID           string    `gorm:"column:id;primaryKey;size:64;not null"`
 	Data         []byte    `gorm:"column:data;not null"`
+	ExpiresAt    time.Time `gorm:"column:expires_at;not null;index"`
+	Created      time.Time `gorm:"column:created_at;not null"`
+	Version      int64     `gorm:"column:version;not null"`
+	UserID       *string   `gorm:"column:user_id;size:255;index"`
+	IPAddress    *string   `gorm:"column:ip_address;size:45"`
+	UserAgent    *string   `gorm:"column:user_agent"`
+	LastActivity time.Time `gorm:"column:last_activity;not null"`
+}
+
+// mysqlRow is row as Migrate creates it on MySQL: GORM's MySQL dialect
+// gives DATETIME millisecond precision unless told otherwise, and the store
+// keeps microseconds everywhere. (The same tag on PostgreSQL, whose
+// timestamptz keeps microseconds already, would make AutoMigrate alter the
+// columns on every run.) Only Migrate uses it; the statements name the
+// columns.
+type mysqlRow struct {
+	ID           string    `gorm:"column:id;primaryKey;size:64;not null"`
+	Data         []byte    `gorm:"column:data;not null"`
 	ExpiresAt    time.Time `gorm:"column:expires_at;not null;index;precision:6"`
 	Created      time.Time `gorm:"column:created_at;not null;precision:6"`
 	Version      int64     `gorm:"column:version;not null"`
@@ -60,7 +78,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return backendErr("migrate", err)
 	}
-	if err := s.db.WithContext(ctx).Table(s.table).AutoMigrate(&row{}); err != nil {
+	var model any = &row{}
+	if s.db.Dialector.Name() == "mysql" {
+		model = &mysqlRow{}
+	}
+	if err := s.db.WithContext(ctx).Table(s.table).AutoMigrate(model); err != nil {
 		return backendErr("migrate", err)
 	}
 	return nil

@@ -125,8 +125,6 @@ func TestRoundTrips(t *testing.T) {
 			c := b.client(t)
 			h := &countingHook{}
 			c.AddHook(h)
-			// Connections made from now on would count their handshake;
-			// the client's Ping has made the one the sequential calls reuse.
 			s, _ := newStore(t, c)
 			ctx := context.Background()
 			r := store.Record{ID: store.NewID(), Data: []byte("x"), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
@@ -165,13 +163,18 @@ func TestRoundTrips(t *testing.T) {
 					return err
 				}},
 			}
-			h.reset()
-			for _, tc := range tests {
-				if err := tc.fn(); err != nil {
-					t.Fatalf("%s: %v", tc.name, err)
-				}
-				if n, cmds := h.reset(); n != tc.trips || cmds != tc.cmds {
-					t.Errorf("%s: %d round trips (%s), want %d (%s)", tc.name, n, cmds, tc.trips, tc.cmds)
+			// The first pass opens the connections (go-redis keeps a pool for
+			// pipelines apart from the one for single commands), whose
+			// handshakes the hook would count; the second pass is measured.
+			for pass := 0; pass < 2; pass++ {
+				h.reset()
+				for _, tc := range tests {
+					if err := tc.fn(); err != nil {
+						t.Fatalf("%s: %v", tc.name, err)
+					}
+					if n, cmds := h.reset(); pass == 1 && (n != tc.trips || cmds != tc.cmds) {
+						t.Errorf("%s: %d round trips (%s), want %d (%s)", tc.name, n, cmds, tc.trips, tc.cmds)
+					}
 				}
 			}
 		})
@@ -188,7 +191,7 @@ func TestUnreachable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
 	t.Cleanup(func() { _ = c.Close() })
 	s := redisstore.New(c, redisstore.Options{})
 	id := store.NewID()

@@ -56,6 +56,13 @@ func HashID(id string) string {
 // HashIDBytes is HashID as raw bytes, for stores that key a map or a binary
 // column and want no allocation.
 func HashIDBytes(id string) [sha256.Size]byte {
+	var b [IDLen]byte
+	if len(id) <= IDLen {
+		// A fixed-size array keeps the copy on the stack ([]byte(id) of 43
+		// bytes would not fit the compiler's 32-byte scratch buffer).
+		n := copy(b[:], id)
+		return sha256.Sum256(b[:n])
+	}
 	return sha256.Sum256([]byte(id))
 }
 

@@ -98,7 +98,16 @@ func Encode(m map[string]any) ([]byte, error) {
 	for k, v := range m {
 		entries = append(entries, entry{k, v})
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	if len(entries) <= smallMapBuffer {
+		// Insertion sort: for a handful of entries faster than the generic sort.
+		for i := 1; i < len(entries); i++ {
+			for j := i; j > 0 && entries[j].key < entries[j-1].key; j-- {
+				entries[j], entries[j-1] = entries[j-1], entries[j]
+			}
+		}
+	} else {
+		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	}
 	dst := AppendHeader(make([]byte, 0, 64+32*len(m)), len(m))
 	var err error
 	for _, e := range entries {
@@ -271,6 +280,14 @@ func sortedKeys[V any](buf *[smallMapBuffer]string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	if len(keys) > smallMapBuffer {
+		slices.Sort(keys)
+		return keys
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
 	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -18,7 +19,8 @@ import (
 // accepts only the canonical encoding of every value; comparing them with a
 // fresh encoding tells whether a value changed.
 //
-// Decoded values never alias data: strings and []byte are copied. Decode
+// Decoded values never alias data: []byte values are copied, and strings
+// share a single copy of data, made once per call. Decode
 // never panics on hostile input and allocates at most in proportion to
 // len(data). Every error wraps [ErrMalformed]; into and raw may then hold
 // some of the entries and should be discarded. When a key appears twice at
@@ -63,6 +65,13 @@ func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 }
+
+// maxPrealloc bounds the room made for the elements of a []any or
+// map[string]any before they are decoded; beyond it the room grows with the
+// elements. Their counts are checked against the remaining input, but up to
+// maxDepth nested containers can each claim the same remaining bytes: room
+// made in advance for all of them would be maxDepth times the input.
+const maxPrealloc = 1024
 
 type decoder struct {
 	data []byte
@@ -357,11 +366,17 @@ func (d *decoder) slice(depth int) (any, error) {
 	if err != nil || isNil {
 		return []any(nil), err
 	}
-	v := make([]any, n)
-	for i := range v {
-		if v[i], err = d.value(depth + 1); err != nil {
+	v := make([]any, 0, min(n, maxPrealloc))
+	for range n {
+		e, err := d.value(depth + 1)
+		if err != nil {
 			return nil, err
 		}
+		if len(v) == cap(v) {
+			// Double, but never beyond the declared count.
+			v = slices.Grow(v, min(n-len(v), len(v)))
+		}
+		v = append(v, e)
 	}
 	return v, nil
 }
@@ -374,7 +389,7 @@ func (d *decoder) anyMap(depth int) (any, error) {
 	if err != nil || isNil {
 		return map[string]any(nil), err
 	}
-	m := make(map[string]any, n)
+	m := make(map[string]any, min(n, maxPrealloc))
 	var k string
 	for i := range n {
 		if k, err = d.key(i, k); err != nil {

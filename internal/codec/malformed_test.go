@@ -156,3 +156,27 @@ func TestHostileAllocation(t *testing.T) {
 		}
 	}
 }
+
+// TestLyingCounts nests containers that each declare as many elements as
+// the rest of the input could hold: the allocations must not multiply with
+// the nesting depth.
+func TestLyingCounts(t *testing.T) {
+	const size = 1 << 18
+	count := []byte{0x81, 0x80, 0x10} // 1<<18 + 1: a non-nil slice of 1<<18 elements
+	data := entry()
+	for range 31 {
+		data = append(data, tagSlice)
+		data = append(data, count...)
+	}
+	data = append(data, make([]byte, size)...) // nils
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := codec.Decode(data, map[string]any{}, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, codec.ErrMalformed) {
+		t.Fatalf("error %v, want ErrMalformed", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64*size {
+		t.Errorf("Decode of %d bytes allocated %d bytes", len(data), n)
+	}
+}
