@@ -59,13 +59,23 @@
 // the round trips of every statement.
 //
 // SQLite: concurrent writers contend for one database lock. Open the file
-// with a busy timeout and write-ahead logging, and for write-heavy use
-// limit the pool to one connection, which serialises statements in Go
-// instead of failing them with SQLITE_BUSY:
+// with write-ahead logging and a busy timeout, so that a writer waits for
+// the lock instead of failing with SQLITE_BUSY (github.com/glebarez/sqlite
+// sets a 5 s timeout by default; say so anyway, other drivers differ), and
+// optionally synchronous(NORMAL), which in WAL mode keeps the database
+// consistent and saves an fsync per write (a power loss may undo the last
+// writes):
 //
-//	db, err := gorm.Open(sqlite.Open("file:sessions.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"), &gorm.Config{})
-//	sqlDB, _ := db.DB()
-//	sqlDB.SetMaxOpenConns(1)
+//	dsn := "file:sessions.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+//	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{})
+//
+// Every statement of the store is a single auto-committed statement, which
+// the busy timeout covers. If the application also runs its own
+// read-then-write transactions on the same file, SQLite can fail those with
+// SQLITE_BUSY regardless of the timeout; limiting the pool to one connection
+// (sqlDB.SetMaxOpenConns(1)) serialises everything in Go and avoids it. An
+// in-memory database (":memory:") is per connection: it needs
+// SetMaxOpenConns(1) too.
 //
 // Keep the driver's default time format: expiry comparisons rely on the
 // times that the store writes and binds being spelt alike.

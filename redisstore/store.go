@@ -58,6 +58,10 @@ const (
 	zeroCreated = math.MinInt64
 )
 
+// errNotFound is store.ErrNotFound with this package's prefix, made once:
+// a missing session is the common case and should not allocate an error.
+var errNotFound = fmt.Errorf("session: redisstore: %w", store.ErrNotFound)
+
 func (s *Store) key(id string) string { return s.prefix + store.HashID(id) }
 
 // Load returns the session that token (a session ID) names, in one round
@@ -67,7 +71,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		return store.Record{}, backendErr("load", err)
 	}
 	if !store.ValidID(token) {
-		return store.Record{}, store.ErrNotFound
+		return store.Record{}, errNotFound
 	}
 	key := s.key(token)
 	pipe := s.client.Pipeline()
@@ -79,7 +83,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 
 	val, err := get.Result()
 	if errors.Is(err, redis.Nil) {
-		return store.Record{}, store.ErrNotFound
+		return store.Record{}, errNotFound
 	}
 	if err != nil {
 		return store.Record{}, backendErr("load", err)
@@ -91,7 +95,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	switch exp {
 	case -2:
 		// The key went away between GET and PEXPIRETIME.
-		return store.Record{}, store.ErrNotFound
+		return store.Record{}, errNotFound
 	case -1:
 		// This package never writes a key without a TTL; someone else did
 		// (or PERSISTed ours). Never hand out a session that lives forever.
@@ -101,7 +105,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if !expires.After(time.Now()) {
 		// Our clock is ahead of the server's: the contract is that a store
 		// never returns a record whose expiry has passed.
-		return store.Record{}, store.ErrNotFound
+		return store.Record{}, errNotFound
 	}
 	if len(val) < headerSize || val[0] != formatV1 {
 		return store.Record{}, fmt.Errorf("session: redisstore: %w: bad header", store.ErrCorrupt)
@@ -177,7 +181,7 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		return backendErr("touch", err)
 	}
 	if !store.ValidID(id) {
-		return store.ErrNotFound
+		return errNotFound
 	}
 	ms := expires.UnixMilli()
 	if ms <= 0 {
@@ -189,7 +193,7 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		return backendErr("touch", err)
 	}
 	if !ok {
-		return store.ErrNotFound
+		return errNotFound
 	}
 	return nil
 }

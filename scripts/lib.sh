@@ -14,21 +14,26 @@ trap 'exit 130' INT TERM
 
 log() { printf '[test.sh] %s\n' "$*" >&2; }
 
-# free_port [START]: print a TCP port on 127.0.0.1 that nothing listens on
-# (and, for Redis Cluster, whose bus port +10000 is free as well).
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on and whose
+# Redis Cluster bus port (+10000) is free too. Ports come from 10000-22767,
+# below the kernel's range for outgoing connections, so that a port in use by
+# an outgoing connection is never handed out. Ports handed out are recorded
+# in a file, so calls in subshells ($(free_port)) never repeat one.
 free_port() {
-  local p=${1:-$((20000 + RANDOM % 20000))}
+  local used="${SESSION_TEST_DIR:-/tmp}/.ports-used" p
+  touch "$used"
+  p=$((10000 + RANDOM % 12000))
   while :; do
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$((p + 10000))) 2>/dev/null \
-       && [ -z "${SESSION_USED_PORTS[$p]:-}" ]; then
-      SESSION_USED_PORTS[$p]=1
+    if [ $p -ge 22767 ]; then p=10000; fi
+    if ! grep -qx "$p" "$used" && ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null \
+       && ! (exec 3<>/dev/tcp/127.0.0.1/$((p + 10000))) 2>/dev/null; then
+      echo "$p" >>"$used"
       echo "$p"
       return
     fi
     p=$((p + 1))
   done
 }
-declare -A SESSION_USED_PORTS=()
 
 # apt_install PKG...: install the Debian packages that are missing.
 APT_UPDATED=

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"net/http"
+	"net/mail"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/seed-699a33a2/session"
+	"github.com/seed-699a33a2/session/middleware"
+)
+
+// demoPassword is the demo's one password; any user name works with it.
+const demoPassword = "demo"
+
+// newApp builds the demo's routes. Static routes (the favicon, the style
+// sheet) stay outside the session middleware: a browser's automatic request
+// for /favicon.ico would otherwise count as a request and age the flashes.
+func newApp(m *session.Manager) http.Handler {
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.GET("/style.css", func(c *gin.Context) { c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(styleCSS)) })
+
+	a := &app{m: m}
+	s := r.Group("/", middleware.SessionWith(m))
+	s.GET("/", a.home)
+	s.GET("/login", a.loginForm)
+	s.POST("/login", a.login)
+	s.POST("/logout", a.logout)
+	s.GET("/profile", a.profileForm)
+	s.POST("/profile", a.saveProfile)
+	return r
+}
+
+type app struct{ m *session.Manager }
+
+// page is what every template gets.
+type page struct {
+	Title    string
+	User     string
+	Success  interface{}
+	Error    interface{}
+	Visits   int
+	Old      map[string]string
+	Errors   map[string][]string
+	Profile  map[string]string
+	Password string
+}
+
+func (a *app) page(c *gin.Context, title string) page {
+	data := middleware.Data(c)
+	p := page{Title: title, Password: demoPassword}
+	p.User, _ = data["user"].(string)
+	p.Success, _ = a.m.GetFlash(data, "success")
+	p.Error, _ = a.m.GetFlash(data, "error")
+	return p
+}
+
+func (a *app) home(c *gin.Context) {
+	data := middleware.Data(c)
+	n, _ := data["visits"].(int)
+	data["visits"] = n + 1
+	p := a.page(c, "Home")
+	p.Visits = n + 1
+	render(c, http.StatusOK, "home", p)
+}
+
+func (a *app) loginForm(c *gin.Context) {
+	p := a.page(c, "Sign in")
+	p.Old = a.m.OldInput(middleware.Data(c))
+	p.Errors = a.m.Errors(middleware.Data(c))
+	render(c, http.StatusOK, "login", p)
+}
+
+func (a *app) login(c *gin.Context) {
+	data := middleware.Data(c)
+	name := strings.TrimSpace(c.PostForm("name"))
+	errs := map[string][]string{}
+	if name == "" {
+		errs["name"] = append(errs["name"], "Enter a user name.")
+	}
+	if c.PostForm("password") != demoPassword {
+		errs["password"] = append(errs["password"], "Wrong password (it is \""+demoPassword+"\").")
+	}
+	if len(errs) > 0 {
+		a.m.FlashOldInput(data, map[string]string{"name": c.PostForm("name"), "password": c.PostForm("password")})
+		a.m.FlashErrors(data, errs)
+		c.Redirect(http.StatusSeeOther, "/login")
+		return
+	}
+	// A new ID on sign-in: an ID anyone knew before is worthless after.
+	if _, err := a.m.Regenerate(c.Writer, middleware.ID(c), data); err != nil {
+		c.AbortWithError(http.StatusInternalServerError, err)
+		return
+	}
+	data["user"] = name
+	a.m.Flash(data, "success", "Signed in as "+name+".")
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (a *app) logout(c *gin.Context) {
+	if err := a.m.Destroy(c.Writer, middleware.ID(c)); err != nil {
+		c.AbortWithError(http.StatusInternalServerError, err)
+		return
+	}
+	// Destroy emptied the map; writing to it starts a new, anonymous session.
+	a.m.Flash(middleware.Data(c), "success", "You have been signed out.")
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (a *app) signedIn(c *gin.Context) bool {
+	if _, ok := middleware.Data(c)["user"].(string); ok {
+		return true
+	}
+	a.m.Flash(middleware.Data(c), "error", "Please sign in first.")
+	c.Redirect(http.StatusSeeOther, "/login")
+	return false
+}
+
+func (a *app) profileForm(c *gin.Context) {
+	if !a.signedIn(c) {
+		return
+	}
+	data := middleware.Data(c)
+	p := a.page(c, "Profile")
+	p.Profile, _ = data["profile"].(map[string]string)
+	p.Old = a.m.OldInput(data)
+	p.Errors = a.m.Errors(data)
+	if len(p.Old) == 0 && p.Profile != nil {
+		p.Old = p.Profile
+	}
+	render(c, http.StatusOK, "profile", p)
+}
+
+func (a *app) saveProfile(c *gin.Context) {
+	if !a.signedIn(c) {
+		return
+	}
+	data := middleware.Data(c)
+	in := map[string]string{
+		"display_name": strings.TrimSpace(c.PostForm("display_name")),
+		"email":        strings.TrimSpace(c.PostForm("email")),
+		"website":      strings.TrimSpace(c.PostForm("website")),
+	}
+	errs := map[string][]string{}
+	if in["display_name"] == "" {
+		errs["display_name"] = append(errs["display_name"], "Display name is required.")
+	} else if len(in["display_name"]) > 40 {
+		errs["display_name"] = append(errs["display_name"], "Display name must be at most 40 characters.")
+	}
+	if addr, err := mail.ParseAddress(in["email"]); err != nil || addr.Address != in["email"] {
+		errs["email"] = append(errs["email"], "Enter an email address like name@example.com.")
+	}
+	if w := in["website"]; w != "" && !strings.HasPrefix(w, "https://") && !strings.HasPrefix(w, "http://") {
+		errs["website"] = append(errs["website"], "A website starts with http:// or https://.")
+	}
+	if len(errs) > 0 {
+		a.m.FlashOldInput(data, in)
+		a.m.FlashErrors(data, errs)
+		a.m.Flash(data, "error", "Please correct the errors below.")
+		c.Redirect(http.StatusSeeOther, "/profile")
+		return
+	}
+	data["profile"] = in
+	a.m.Flash(data, "success", "Profile saved.")
+	c.Redirect(http.StatusSeeOther, "/profile")
+}
