@@ -68,5 +68,5 @@ func (b *browser) setCookies() int {
 	return n
 }
 
-func newRequest() *http.Request                { return httptest.NewRequest("GET", "/", nil) }
+func newRequest() *http.Request               { return httptest.NewRequest("GET", "/", nil) }
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

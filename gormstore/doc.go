@@ -42,7 +42,9 @@
 // one atomic upsert (INSERT ... ON CONFLICT (id) DO UPDATE on PostgreSQL and
 // SQLite, INSERT ... ON DUPLICATE KEY UPDATE on MySQL) that updates only
 // data, expires_at, last_activity and version, [Store.Touch] one UPDATE and
-// [Store.Delete] one DELETE. The store runs them without GORM's default
+// [Store.Delete] one DELETE (on MySQL, a Touch that changed no row asks
+// with a second statement whether the row exists, since MySQL counts rows
+// changed rather than rows matched). The store runs them without GORM's default
 // transaction. [Store.DeleteExpired] removes expired rows in batches (select
 // a batch of ids, delete them, repeat), a form that MySQL accepts too.
 //
@@ -61,7 +63,7 @@
 // SQLite: concurrent writers contend for one database lock. Open the file
 // with write-ahead logging and a busy timeout, so that a writer waits for
 // the lock instead of failing with SQLITE_BUSY (github.com/glebarez/sqlite
-// sets a 5 s timeout by default; say so anyway, other drivers differ), and
+// sets a 5 s timeout by default, other drivers may not), and
 // optionally synchronous(NORMAL), which in WAL mode keeps the database
 // consistent and saves an fsync per write (a power loss may undo the last
 // writes):
@@ -86,7 +88,8 @@
 // [Options.CleanupInterval] (10 minutes by default). The loop starts with
 // the first [Store.Save] and stops on [Store.Close]; applications that prune
 // by other means (a cron job calling [Store.DeleteExpired]) turn it off with
-// a negative interval.
+// a negative interval. The store never logs: errors of the loop go to
+// [Options.OnCleanupError] when it is set.
 //
 // # Concurrency
 //

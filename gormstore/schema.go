@@ -73,7 +73,9 @@ func validTable(name string) bool {
 
 // Migrate creates the session table and its indexes if they are missing
 // (GORM's AutoMigrate of the table's model). It is idempotent and safe to
-// run at every start-up; it never drops or rewrites data.
+// run at every start-up; it never drops or rewrites data. Run it from one
+// process at a time: two first-time migrations racing each other may both
+// try to create the table, and one of them fails.
 func (s *Store) Migrate(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return backendErr("migrate", err)

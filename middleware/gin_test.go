@@ -58,7 +58,7 @@ func router(m *session.Manager) *gin.Engine {
 		c.Redirect(http.StatusSeeOther, "/")
 	})
 	r.GET("/status-first", func(c *gin.Context) {
-		c.Status(http.StatusAccepted) // gin only records the status ...
+		c.Status(http.StatusAccepted)        // gin only records the status ...
 		middleware.Data(c)["late"] = "saved" // ... so this change is still saved
 	})
 	r.GET("/late", func(c *gin.Context) {

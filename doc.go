@@ -1,0 +1,71 @@
+// Package session manages server-side sessions for Go web applications: a
+// [Manager] over a [Store], with five drivers (encrypted cookie, database
+// via GORM, file, memory, Redis), flash messages, old form input and
+// validation errors kept across a redirect, and middleware for net/http
+// ([Manager.Middleware]) and gin (package middleware).
+//
+// # Getting started
+//
+// Build a store from the SESSION_* environment and a manager on it:
+//
+//	store, err := session.NewStore(db) // db: *gorm.DB, needed by SESSION_DRIVER=db only
+//	manager := session.NewManager(store)
+//	http.ListenAndServe(addr, manager.Middleware(mux))
+//
+// In a handler, [Manager.Start] returns the session's ID and its data map.
+// Inside the middleware it is the middleware's session (no second load) and
+// the middleware saves it before the first byte of the response; outside,
+// call [Manager.Save] yourself.
+//
+//	id, data, err := manager.Start(r)
+//	data["user_id"] = user.ID
+//	err = manager.Save(w, id, data)
+//
+// On sign-in call [Manager.Regenerate], so that an ID known to anyone before
+// is worthless after; on sign-out call [Manager.Destroy].
+//
+// # Flashes, old input and errors
+//
+// [Manager.Flash] keeps a value for the next request, where
+// [Manager.GetFlash] reads and removes it; unread, it is gone a request
+// later. [Manager.FlashOldInput] and [Manager.FlashErrors] keep a failed
+// form's values (never its passwords) and its validation errors for the
+// page that shows the form again, where [Manager.OldInput] and
+// [Manager.Errors] read them. [Keep] and [Reflash] carry flashes over one
+// more request.
+//
+// # Values
+//
+// Values keep their Go types through every driver: string, bool, every int
+// and uint size, float32, float64, [time.Time], []byte, []string,
+// []interface{}, map[string]string, map[string][]string and
+// map[string]interface{}, nested, and nil. Other types are an error wrapping
+// [ErrUnsupportedType] that names the key, unless registered with
+// [Register].
+//
+// Keys starting with [ReservedPrefix] belong to the library: flash entries,
+// and a bookkeeping entry that is never stored. A fresh session's map is
+// empty.
+//
+// # Configuration
+//
+// [ConfigFromEnv] reads SESSION_DRIVER, SESSION_LIFETIME (idle timeout:
+// minutes, or a Go duration), SESSION_SECRET, SESSION_PREVIOUS_SECRETS,
+// SESSION_COOKIE, SESSION_SECURE, SESSION_HTTPONLY, SESSION_SAMESITE,
+// SESSION_PATH, SESSION_DOMAIN, SESSION_FILE_PATH, SESSION_TABLE and
+// SESSION_PREFIX. A value that does not parse, or a combination that would
+// make a cookie browsers reject, is an error naming the variable and the
+// value. The zero [Config] means the defaults.
+//
+// # Errors
+//
+// A missing, malformed, expired or tampered cookie is a fresh session, never
+// an error. A store that fails is an error wrapping [ErrBackend], never an
+// empty session; the middleware answers it with [Config.ErrorHandler]. Test
+// errors with [errors.Is].
+//
+// # Concurrency
+//
+// A [Manager] and every store are safe for concurrent use. A session's data
+// map belongs to the request that started it.
+package session
