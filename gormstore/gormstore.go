@@ -16,9 +16,9 @@ import (
 
 // Defaults for the zero Options.
 const (
-	DefaultTable           = "sessions"
-	DefaultCleanupInterval = 10 * time.Minute
-	DefaultPruneBatch      = 500
+	DefaultTable           = "sessions"       // Options.Table
+	DefaultCleanupInterval = 10 * time.Minute // Options.CleanupInterval
+	DefaultPruneBatch      = 500              // Options.PruneBatch
 )
 
 // Options configure a Store. The zero value means the defaults.
