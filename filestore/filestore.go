@@ -8,9 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/sweep"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -40,6 +40,11 @@ type Options struct {
 	// (call DeleteExpired yourself, or from one process of several that
 	// share a folder).
 	CleanupInterval time.Duration
+
+	// OnCleanupError, if set, receives the errors of the background sweep
+	// (the store never logs). Nil means they are dropped; the next round
+	// tries again, and DeleteExpired called directly returns them.
+	OnCleanupError func(error)
 }
 
 // Store keeps sessions in files in one folder. It implements
@@ -48,21 +53,15 @@ type Options struct {
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
-	dir      string
-	now      func() time.Time
-	fsync    bool
-	interval time.Duration
+	dir   string
+	now   func() time.Time
+	fsync bool
+	sweep *sweep.Loop // the background sweep, started by the first Save
 
 	// locks serialize the changes to one session's file (rename, remove,
 	// and the sweep's check-then-remove) within this process, striped by
 	// the first byte of the file name's hash.
 	locks [256]sync.Mutex
-
-	started atomic.Bool // fast path for the lazy start of the sweeper
-	life    sync.Mutex  // guards closed, stop and done
-	closed  bool
-	stop    context.CancelFunc
-	done    chan struct{}
 }
 
 // New returns a store that keeps its files in dir, creating dir (and its
@@ -89,13 +88,15 @@ func New(dir string, opts Options) (*Store, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("session: filestore: %s is not a folder: %w", abs, store.ErrBackend)
 	}
-	s := &Store{dir: abs, now: opts.Now, fsync: opts.Fsync, interval: opts.CleanupInterval}
+	s := &Store{dir: abs, now: opts.Now, fsync: opts.Fsync}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.interval == 0 {
-		s.interval = defaultCleanupInterval
+	interval := opts.CleanupInterval
+	if interval == 0 {
+		interval = defaultCleanupInterval
 	}
+	s.sweep = sweep.New(interval, s.DeleteExpired, opts.OnCleanupError)
 	return s, nil
 }
 
@@ -164,9 +165,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	if !r.Expires.After(s.now()) {
 		return "", s.remove(n, "save")
 	}
-	if !s.started.Load() {
-		s.startSweeper()
-	}
+	s.sweep.Start()
 	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires))
 	if err != nil {
 		return "", backendErr("save", err)

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/seed-699a33a2/session/internal/sweep"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -55,17 +54,10 @@ type Store struct {
 	db         *gorm.DB
 	table      string
 	now        func() time.Time
-	interval   time.Duration
 	batch      int
-	onErr      func(error)
 	upsert     clause.OnConflict
-	foundByRow bool // UPDATE reports rows matched, not rows changed
-
-	started atomic.Bool // fast path of startCleanup
-	mu      sync.Mutex
-	loop    bool // the cleanup loop has started (or never will)
-	cancel  context.CancelFunc
-	done    chan struct{}
+	foundByRow bool        // UPDATE reports rows matched, not rows changed
+	sweep      *sweep.Loop // the cleanup loop, started by the first Save
 }
 
 var (
@@ -94,11 +86,9 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 		return nil, fmt.Errorf(prefix+"*gorm.DB carries an error: %w", db.Error)
 	}
 	s := &Store{
-		table:    opts.Table,
-		now:      opts.Now,
-		interval: opts.CleanupInterval,
-		batch:    opts.PruneBatch,
-		onErr:    opts.OnCleanupError,
+		table: opts.Table,
+		now:   opts.Now,
+		batch: opts.PruneBatch,
 	}
 	if s.table == "" {
 		s.table = DefaultTable
@@ -109,9 +99,11 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.interval == 0 {
-		s.interval = DefaultCleanupInterval
+	interval := opts.CleanupInterval
+	if interval == 0 {
+		interval = DefaultCleanupInterval
 	}
+	s.sweep = sweep.New(interval, s.DeleteExpired, opts.OnCleanupError)
 	if s.batch < 0 {
 		return nil, fmt.Errorf(prefix+"negative PruneBatch %d", s.batch)
 	}
@@ -215,7 +207,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	if err := s.db.WithContext(ctx).Table(s.table).Clauses(s.upsert).Create(&rec).Error; err != nil {
 		return "", backendErr("save", err)
 	}
-	s.startCleanup()
+	s.sweep.Start()
 	return r.ID, nil
 }
 

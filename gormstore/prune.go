@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"time"
 
 	"gorm.io/gorm/clause"
 )
@@ -55,57 +54,10 @@ func anys(ids []string) []any {
 	return v
 }
 
-// startCleanup starts the cleanup loop once, unless it is turned off or the
-// store is closed.
-func (s *Store) startCleanup() {
-	if s.started.Load() {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.loop {
-		return
-	}
-	s.loop = true
-	s.started.Store(true)
-	if s.interval < 0 {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.done = make(chan struct{})
-	go s.cleanup(ctx, s.done)
-}
-
-func (s *Store) cleanup(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
-	t := time.NewTicker(s.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.DeleteExpired(ctx); err != nil && ctx.Err() == nil && s.onErr != nil {
-				s.onErr(err)
-			}
-		}
-	}
-}
-
 // Close stops the cleanup loop and waits for a running round to finish. It
 // does not close the database, which belongs to the caller; the store stays
 // usable, without the loop. Close is idempotent and always returns nil.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	s.loop = true // never start after Close
-	s.started.Store(true)
-	cancel, done := s.cancel, s.done
-	s.cancel, s.done = nil, nil
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
+	s.sweep.Close()
 	return nil
 }

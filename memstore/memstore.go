@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/sweep"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -59,15 +60,9 @@ type Options struct {
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
-	now      func() time.Time
-	interval time.Duration
-	shards   []shard
-
-	started atomic.Bool // fast path for the lazy start of the sweeper
-	life    sync.Mutex  // guards closed, stop and done
-	closed  bool
-	stop    context.CancelFunc
-	done    chan struct{}
+	now    func() time.Time
+	shards []shard
+	sweep  *sweep.Loop // the background sweep, started by the first Save
 }
 
 type shard struct {
@@ -109,13 +104,15 @@ func New(opts Options) *Store {
 // newStore is New with a given number of shards (tests use one shard to
 // check eviction order).
 func newStore(opts Options, n int) *Store {
-	s := &Store{now: opts.Now, interval: opts.CleanupInterval}
+	s := &Store{now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.interval == 0 {
-		s.interval = defaultCleanupInterval
+	interval := opts.CleanupInterval
+	if interval == 0 {
+		interval = defaultCleanupInterval
 	}
+	s.sweep = sweep.New(interval, s.DeleteExpired, nil)
 	s.shards = make([]shard, n)
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -191,9 +188,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 		sh.mu.Unlock()
 		return "", nil
 	}
-	if !s.started.Load() {
-		s.startSweeper()
-	}
+	s.sweep.Start()
 	var data []byte
 	if len(r.Data) > 0 {
 		data = append([]byte(nil), r.Data...)

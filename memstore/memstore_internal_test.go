@@ -82,25 +82,20 @@ func TestFullShardDropsExpiredFirst(t *testing.T) {
 
 func TestSweeperStartsLazily(t *testing.T) {
 	s := New(Options{})
-	if s.done != nil {
+	if s.sweep.Running() {
 		t.Fatal("New started a goroutine")
 	}
 	now := time.Now()
 	if _, err := s.Save(context.Background(), store.Record{ID: store.NewID(), Created: now, Expires: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	s.life.Lock()
-	started := s.done != nil
-	s.life.Unlock()
-	if !started {
+	if !s.sweep.Running() {
 		t.Fatal("the first Save did not start the sweeper")
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-s.done:
-	default:
+	if s.sweep.Running() {
 		t.Fatal("Close returned before the sweeper stopped")
 	}
 }
