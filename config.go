@@ -43,8 +43,16 @@ type Config struct {
 	// under one second are an error.
 	Lifetime time.Duration
 
+	// AbsoluteLifetime caps a session's age however active it is
+	// (SESSION_ABSOLUTE_LIFETIME): its expiry is never later than its
+	// creation plus AbsoluteLifetime, on the server, inside the sealed
+	// cookie and in the cookie's Max-Age. Zero means the larger of 24 hours
+	// and Lifetime; a negative value turns the cap off (SESSION_ABSOLUTE_LIFETIME=0).
+	AbsoluteLifetime time.Duration
+
 	// TouchInterval is how long after a write or touch an unchanged session
-	// is touched again to slide its expiry. Zero means Lifetime/4.
+	// is touched again to slide its expiry. Zero means a quarter of the
+	// session's idle timeout.
 	TouchInterval time.Duration
 
 	// Secret seals cookies for the cookie driver (SESSION_SECRET, raw
@@ -126,6 +134,17 @@ func configFrom(get func(string) string) (Config, error) {
 		}
 		c.Lifetime = d
 	}
+	if v := get("SESSION_ABSOLUTE_LIFETIME"); v != "" {
+		if strings.TrimSpace(v) == "0" {
+			c.AbsoluteLifetime = -1
+		} else {
+			d, err := parseLifetime(v)
+			if err != nil {
+				return c, bad("SESSION_ABSOLUTE_LIFETIME", v, err.Error()+" (0 turns it off)")
+			}
+			c.AbsoluteLifetime = d
+		}
+	}
 	if v := get("SESSION_SECRET"); v != "" {
 		c.Secret = []byte(v)
 	}
@@ -202,8 +221,8 @@ func (c Config) withDefaults() Config {
 	if c.Lifetime == 0 {
 		c.Lifetime = DefaultLifetime
 	}
-	if c.TouchInterval == 0 {
-		c.TouchInterval = c.Lifetime / 4
+	if c.AbsoluteLifetime == 0 {
+		c.AbsoluteLifetime = max(24*time.Hour, c.Lifetime)
 	}
 	if c.CookieName == "" {
 		c.CookieName = DefaultCookieName
@@ -244,6 +263,9 @@ func (c Config) validate() error {
 	}
 	if c.Lifetime < time.Second {
 		return bad("SESSION_LIFETIME=%s: must be at least one second", c.Lifetime)
+	}
+	if c.AbsoluteLifetime > 0 && c.AbsoluteLifetime < time.Second {
+		return bad("SESSION_ABSOLUTE_LIFETIME=%s: must be at least one second", c.AbsoluteLifetime)
 	}
 	if c.TouchInterval < 0 {
 		return bad("TouchInterval=%s: must not be negative", c.TouchInterval)

@@ -1,6 +1,10 @@
 package session
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/seed-699a33a2/session/internal/codec"
+)
 
 // Flash entries are kept one top-level entry per flash, so that two
 // requests touching different flashes change different keys. An entry under
@@ -135,19 +139,30 @@ func (m *Manager) Keep(data map[string]interface{}, keys ...string) { Keep(data,
 func (m *Manager) Reflash(data map[string]interface{}) { Reflash(data) }
 
 // ageFlashes runs at Start: flashes readable in the previous request are
-// dropped, and flashes set in it become readable.
-func ageFlashes(data map[string]interface{}) {
-	var moved []string
+// dropped, and flashes set in it become readable. raw, the entries as
+// stored, is kept in step. It returns the flash names it moved and the keys
+// it dropped, so that a merge can replay them.
+func ageFlashes(data map[string]interface{}, raw map[string][]byte) (moved, dropped []string) {
 	for k := range data {
 		switch {
 		case strings.HasPrefix(k, flashNow):
-			delete(data, k)
+			dropped = append(dropped, k)
 		case strings.HasPrefix(k, flashNew):
-			moved = append(moved, k)
+			moved = append(moved, k[len(flashNew):])
 		}
 	}
-	for _, k := range moved {
-		data[flashNow+k[len(flashNew):]] = data[k]
+	for _, k := range dropped {
 		delete(data, k)
+		delete(raw, k)
 	}
+	for _, name := range moved {
+		v := data[flashNew+name]
+		delete(data, flashNew+name)
+		delete(raw, flashNew+name)
+		data[flashNow+name] = v
+		if e, err := codec.AppendEntry(nil, flashNow+name, v); err == nil {
+			raw[flashNow+name] = e
+		}
+	}
+	return moved, dropped
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -100,7 +101,8 @@ func (m *Manager) load(r *http.Request) (string, map[string]interface{}, error) 
 	case err != nil:
 		return "", nil, backendErr("load", err)
 	}
-	if !rec.Expires.After(m.cfg.Now()) || !store.ValidID(rec.ID) {
+	now := m.cfg.Now()
+	if !rec.Expires.After(now) || !store.ValidID(rec.ID) {
 		return m.fresh()
 	}
 	data := make(map[string]interface{}, 8)
@@ -109,8 +111,12 @@ func (m *Manager) load(r *http.Request) (string, map[string]interface{}, error) 
 		m.logger().WarnContext(ctx, "session: stored session does not decode; starting a fresh one", "err", err)
 		return m.fresh()
 	}
-	ageFlashes(data)
-	data[stateKey] = &state{id: rec.ID, stored: true, loaded: raw, created: rec.Created, expires: rec.Expires, ctx: ctx}
+	if _, abs := m.lifetimes(data); abs > 0 && !now.Before(rec.Created.Add(abs)) {
+		return m.fresh() // past its absolute lifetime, however active
+	}
+	st := &state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx}
+	st.agedMoved, st.agedDropped = ageFlashes(data, raw)
+	data[stateKey] = st
 	return rec.ID, data, nil
 }
 
@@ -195,6 +201,7 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 		old = *st
 	}
 	*st = state{id: newID, previous: id, created: st.created, ctx: st.ctx}
+	rotateCSRF(data) // a token seen before sign-in is worthless after
 	if err := m.commit(ctx, w.Header(), newID, data); err != nil {
 		if old.id != "" {
 			*st = old
@@ -227,6 +234,9 @@ func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map
 	if st == nil && !store.ValidID(id) {
 		return fmt.Errorf("%w: Save needs the ID that Start returned", ErrIDMismatch)
 	}
+	if st != nil && st.gone {
+		return nil
+	}
 	enc, err := encodeChanges(data, st)
 	if err != nil {
 		return err
@@ -234,14 +244,12 @@ func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map
 	defer enc.release()
 	now := m.cfg.Now()
 	stored := st != nil && st.stored
+	aged := st != nil && len(st.agedMoved)+len(st.agedDropped) > 0
 	switch {
 	case !stored && enc.n == 0:
 		return nil // an empty session nobody wrote to costs nothing
-	case stored && !enc.changed:
-		if now.Before(st.expires.Add(-m.cfg.Lifetime + m.cfg.TouchInterval)) {
-			return nil
-		}
-		return m.touch(ctx, h, st, enc, now)
+	case stored && !enc.changed && !aged:
+		return m.touch(ctx, h, st, data, enc, now)
 	}
 	if len(enc.buf) > m.cfg.MaxDataSize {
 		return fmt.Errorf("%w: %d bytes encoded, Config.MaxDataSize is %d", ErrTooLarge, len(enc.buf), m.cfg.MaxDataSize)
@@ -250,10 +258,18 @@ func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map
 	if st != nil && !st.created.IsZero() {
 		created = st.created
 	}
-	rec := store.Record{ID: id, Data: enc.buf, Created: created, Expires: now.Add(m.cfg.Lifetime)}
-	token, err := m.store.Save(ctx, rec)
+	rec := store.Record{ID: id, Data: enc.buf, Created: created, Expires: m.expiry(data, created, now)}
+	if st != nil {
+		rec.Version = st.version
+	}
+	token, version, loaded, err := m.write(ctx, rec, st, data, enc)
 	if err != nil {
-		return backendErr("save", err)
+		return err
+	}
+	if loaded == nil { // destroyed or regenerated away meanwhile
+		st.gone = true
+		m.logger().DebugContext(ctx, "session: not saved: a concurrent request destroyed or regenerated the session")
+		return nil
 	}
 	if err := m.setCookie(h, token, rec.Expires, now); err != nil {
 		return err
@@ -262,25 +278,111 @@ func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map
 		st = &state{ctx: ctx}
 		data[stateKey] = st
 	}
-	st.id, st.stored, st.created, st.expires = id, true, created, rec.Expires
-	st.loaded = enc.entries()
+	st.id, st.stored, st.created, st.expires, st.version = id, true, created, rec.Expires, version
+	st.loaded, st.agedMoved, st.agedDropped = loaded, nil, nil
 	return nil
 }
 
-// touch slides the expiry of an unchanged session: through store.Toucher
-// where the store has it, else by saving the same data again.
-func (m *Manager) touch(ctx context.Context, h http.Header, st *state, enc *encoded, now time.Time) error {
-	expires := now.Add(m.cfg.Lifetime)
-	token := st.id
-	if t, ok := m.store.(store.Toucher); ok {
-		if err := t.Touch(ctx, st.id, expires); err != nil {
+// write stores rec. With a store.Swapper it saves only over the version
+// the request loaded; when another request saved first it merges this
+// request's changes into the current record key by key and tries again.
+// It returns the token, the new version and the entries now stored, or nil
+// entries when the session is gone (deleted by a concurrent request).
+func (m *Manager) write(ctx context.Context, rec store.Record, st *state, data map[string]interface{}, enc *encoded) (string, uint64, map[string][]byte, error) {
+	sw, ok := m.store.(store.Swapper)
+	if !ok {
+		token, err := m.store.Save(ctx, rec)
+		if err != nil {
+			return "", 0, nil, backendErr("save", err)
+		}
+		return token, rec.Version + 1, enc.entries(), nil
+	}
+	merged := false
+	for attempt := 0; ; attempt++ {
+		token, version, err := sw.SaveIf(ctx, rec)
+		if err == nil {
+			if merged {
+				return token, version, enc.mergedEntries(), nil
+			}
+			return token, version, enc.entries(), nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return "", 0, nil, backendErr("save", err)
+		}
+		if st == nil || !st.stored || attempt >= maxMergeAttempts {
+			return "", 0, nil, backendErr("save", fmt.Errorf("%w after %d attempts", err, attempt+1))
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return "", 0, nil, backendErr("save", err)
+		}
+		cur, err := m.store.Load(ctx, rec.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", 0, nil, nil
+		}
+		if err != nil {
+			return "", 0, nil, backendErr("save: reload", err)
+		}
+		if err := enc.merge(cur.Data, st, data); err != nil {
+			return "", 0, nil, backendErr("save: merge", err)
+		}
+		if len(enc.merged) > m.cfg.MaxDataSize {
+			return "", 0, nil, fmt.Errorf("%w: %d bytes after merging a concurrent request, Config.MaxDataSize is %d", ErrTooLarge, len(enc.merged), m.cfg.MaxDataSize)
+		}
+		rec.Data, rec.Version, rec.Created, merged = enc.merged, cur.Version, cur.Created, true
+	}
+}
+
+// maxMergeAttempts bounds the retries of a save that keeps meeting
+// concurrent writers (each round, one of them wins).
+const maxMergeAttempts = 100
+
+// backoff waits a random while, longer after each failed attempt, so that
+// writers racing on one session spread out; it returns early with the
+// context's error.
+func backoff(ctx context.Context, attempt int) error {
+	if attempt == 0 {
+		return ctx.Err()
+	}
+	d := time.Duration(rand.Int64N(int64(min(attempt, 20)) * int64(100*time.Microsecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// touch slides the expiry of an unchanged session when a touch is due:
+// through store.Toucher where the store has it, else by saving the same
+// data again (on the loaded version, where the store can check it).
+func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[string]interface{}, enc *encoded, now time.Time) error {
+	idle, _ := m.lifetimes(data)
+	expires := m.expiry(data, st.created, now)
+	if now.Before(st.expires.Add(m.touchInterval(idle)-idle)) || !expires.After(st.expires) {
+		return nil
+	}
+	token, version := st.id, st.version
+	switch s := m.store.(type) {
+	case store.Toucher:
+		if err := s.Touch(ctx, st.id, expires); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				// Gone meanwhile (destroyed, expired): do not bring it back.
+				st.gone = true // destroyed or expired meanwhile: do not bring it back
 				return nil
 			}
 			return backendErr("touch", err)
 		}
-	} else {
+	case store.Swapper:
+		var err error
+		token, version, err = s.SaveIf(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, Version: st.version})
+		if errors.Is(err, store.ErrConflict) {
+			return nil // another request wrote, and so moved the expiry
+		}
+		if err != nil {
+			return backendErr("touch", err)
+		}
+	default:
 		var err error
 		token, err = m.store.Save(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires})
 		if err != nil {
@@ -290,6 +392,6 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, enc *enco
 	if err := m.setCookie(h, token, expires, now); err != nil {
 		return err
 	}
-	st.expires = expires
+	st.expires, st.version = expires, version
 	return nil
 }

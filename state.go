@@ -26,8 +26,19 @@ type state struct {
 	previous string
 	// stored reports that the store holds the session under id.
 	stored bool
-	// loaded maps each key to its encoded entry as the store holds it.
-	loaded  map[string][]byte
+	// loaded maps each key to its encoded entry as the store holds it, with
+	// the flash aging of this request applied (so that aging is not taken
+	// for the handler's own change).
+	loaded map[string][]byte
+	// version is the stored record's version (stores with store.Swapper).
+	version uint64
+	// aged lists what flash aging did at Start, replayed on the current
+	// record when a concurrent request saved first: the flash names moved
+	// from "new" to "now", and the "now" keys dropped.
+	agedMoved, agedDropped []string
+	// gone is set when the session turned out to be destroyed or
+	// regenerated away by a concurrent request: nothing more is written.
+	gone    bool
 	created time.Time
 	// expires is the server-side expiry as last stored or touched.
 	expires time.Time

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -145,7 +146,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if !s.now().Before(h.expires) {
 		return store.Record{}, store.ErrNotFound
 	}
-	return store.Record{ID: token, Data: data, Created: h.created, Expires: h.expires}, nil
+	return store.Record{ID: token, Data: data, Created: h.created, Expires: h.expires, Version: h.version}, nil
 }
 
 // Save writes r to the file of r.ID and returns r.ID as the token. An ID
@@ -155,35 +156,90 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 // folder is renamed over the session's file. The first Save starts the
 // background sweeper.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
+	tok, _, err := s.put(ctx, r, false)
+	return tok, err
+}
+
+// SaveIf is Save on the condition that the stored version is r.Version (0:
+// no live session under r.ID); otherwise it writes nothing and returns
+// [store.ErrConflict]. It implements [store.Swapper]. The condition holds
+// among the goroutines of one process (a lock per session file); processes
+// sharing one folder are not coordinated.
+func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
+	return s.put(ctx, r, true)
+}
+
+// put writes r, on the version condition when cas is set. The session's
+// lock is held from reading the current version to the rename, so that
+// versions never repeat within the process.
+func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
 	if err := ctx.Err(); err != nil {
-		return "", backendErr("save", err)
+		return "", 0, backendErr("save", err)
 	}
 	if !store.ValidID(r.ID) {
-		return "", fmt.Errorf("session: filestore: save: %w", store.ErrInvalidID)
+		return "", 0, fmt.Errorf("session: filestore: save: %w", store.ErrInvalidID)
 	}
 	n := name(r.ID)
-	if !r.Expires.After(s.now()) {
-		return "", s.remove(n, "save")
-	}
-	s.sweep.Start()
-	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires))
-	if err != nil {
-		return "", backendErr("save", err)
-	}
+	path := filepath.Join(s.dir, n)
+	now := s.now()
 	mu := s.lockFor(n)
 	mu.Lock()
-	err = os.Rename(tmp, filepath.Join(s.dir, n))
-	mu.Unlock()
+	defer mu.Unlock()
+	cur, err := s.currentVersion(path, now)
 	if err != nil {
+		return "", 0, backendErr("save", err)
+	}
+	if cas && cur != r.Version {
+		return "", 0, store.ErrConflict
+	}
+	if !r.Expires.After(now) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", 0, backendErr("save", err)
+		}
+		return "", 0, nil
+	}
+	s.sweep.Start()
+	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires, cur+1))
+	if err != nil {
+		return "", 0, backendErr("save", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
-		return "", backendErr("save", err)
+		return "", 0, backendErr("save", err)
 	}
 	if s.fsync {
 		if err := syncDir(s.dir); err != nil {
-			return "", backendErr("save", err)
+			return "", 0, backendErr("save", err)
 		}
 	}
-	return r.ID, nil
+	return r.ID, cur + 1, nil
+}
+
+// currentVersion returns the version of the live session stored at path,
+// or 0 when there is none (missing, expired or damaged). It reads only the
+// header.
+func (s *Store) currentVersion(path string, now time.Time) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	defer f.Close()
+	var b [headerLen]byte
+	n, err := io.ReadAtLeast(f, b[:], headerLen1)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return 0, nil // damaged: there is no live session to protect
+		}
+		return 0, err
+	}
+	h, err := decodeHeader(b[:n])
+	if err != nil || !now.Before(h.expires) {
+		return 0, nil
+	}
+	return h.version, nil
 }
 
 // writeTemp writes b to a new temporary file in the folder and returns its

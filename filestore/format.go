@@ -12,21 +12,23 @@ import (
 //
 //	offset  size  field
 //	0       4     magic "SESS"
-//	4       1     version (1)
+//	4       1     format (2; format 1 files are still read)
 //	5       3     reserved, zero
 //	8       8     created, Unix nanoseconds (math.MinInt64: the zero time)
 //	16      8     expires, Unix nanoseconds
 //	24      4     length n of the data
-//	28      n     data
-//	28+n    4     CRC-32C (Castagnoli) of bytes [0, 28+n)
+//	28      8     the record's version (format 2 only; format 1 means 1)
+//	36      n     data
+//	36+n    4     CRC-32C (Castagnoli) of bytes [0, 36+n)
 //
-// The header comes first so that the sweep can read just headerLen bytes
-// to learn a file's expiry.
+// The header comes first so that the sweep can read just the header to
+// learn a file's expiry.
 const (
-	magic     = "SESS"
-	version   = 1
-	headerLen = 28
-	crcLen    = 4
+	magic      = "SESS"
+	format     = 2
+	headerLen1 = 28 // the header of format 1
+	headerLen  = 36 // the header of format 2, the longest
+	crcLen     = 4
 
 	// maxDataLen bounds the length field; files claiming more are corrupt
 	// (the manager enforces its own, much smaller, limit).
@@ -46,13 +48,14 @@ var (
 )
 
 // encode returns the file contents for one record.
-func encode(data []byte, created, expires time.Time) []byte {
+func encode(data []byte, created, expires time.Time, version uint64) []byte {
 	buf := make([]byte, headerLen+len(data)+crcLen)
 	copy(buf, magic)
-	buf[4] = version
+	buf[4] = format
 	binary.BigEndian.PutUint64(buf[8:], uint64(toNanos(created)))
 	binary.BigEndian.PutUint64(buf[16:], uint64(toNanos(expires)))
 	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
+	binary.BigEndian.PutUint64(buf[28:], version)
 	copy(buf[headerLen:], data)
 	n := headerLen + len(data)
 	binary.BigEndian.PutUint32(buf[n:], crc32.Checksum(buf[:n], castagnoli))
@@ -63,28 +66,36 @@ func encode(data []byte, created, expires time.Time) []byte {
 type header struct {
 	created, expires time.Time
 	dataLen          int
+	version          uint64
+	size             int // the header's length in the file
 }
 
-// decodeHeader checks and decodes the first headerLen bytes of a file.
+// decodeHeader checks and decodes the header at the start of b.
 func decodeHeader(b []byte) (header, error) {
-	if len(b) < headerLen {
+	if len(b) < headerLen1 {
 		return header{}, errShort
 	}
 	if string(b[:4]) != magic {
 		return header{}, errMagic
 	}
-	if b[4] != version || b[5] != 0 || b[6] != 0 || b[7] != 0 {
+	if b[4] < 1 || b[4] > format || b[5] != 0 || b[6] != 0 || b[7] != 0 {
 		return header{}, errVersion
+	}
+	h := header{version: 1, size: headerLen1}
+	if b[4] == 2 {
+		if len(b) < headerLen {
+			return header{}, errShort
+		}
+		h.version, h.size = binary.BigEndian.Uint64(b[28:]), headerLen
 	}
 	n := binary.BigEndian.Uint32(b[24:])
 	if n > maxDataLen {
 		return header{}, errLength
 	}
-	return header{
-		created: fromNanos(int64(binary.BigEndian.Uint64(b[8:]))),
-		expires: fromNanos(int64(binary.BigEndian.Uint64(b[16:]))),
-		dataLen: int(n),
-	}, nil
+	h.created = fromNanos(int64(binary.BigEndian.Uint64(b[8:])))
+	h.expires = fromNanos(int64(binary.BigEndian.Uint64(b[16:])))
+	h.dataLen = int(n)
+	return h, nil
 }
 
 // decode checks a whole file and returns its header and its data, a
@@ -94,16 +105,16 @@ func decode(b []byte) (header, []byte, error) {
 	if err != nil {
 		return header{}, nil, err
 	}
-	if len(b) != headerLen+h.dataLen+crcLen {
+	if len(b) != h.size+h.dataLen+crcLen {
 		return header{}, nil, errLength
 	}
-	n := headerLen + h.dataLen
+	n := h.size + h.dataLen
 	if crc32.Checksum(b[:n], castagnoli) != binary.BigEndian.Uint32(b[n:]) {
 		return header{}, nil, errChecksum
 	}
 	var data []byte
 	if h.dataLen > 0 {
-		data = b[headerLen:n:n]
+		data = b[h.size:n:n]
 	}
 	return h, data, nil
 }

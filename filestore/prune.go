@@ -103,11 +103,11 @@ func (s *Store) removeIfExpired(n string) (bool, error) {
 		return false, err
 	}
 	var b [headerLen]byte
-	_, err = io.ReadFull(f, b[:])
+	got, err := io.ReadAtLeast(f, b[:], headerLen1)
 	f.Close()
 	switch {
 	case err == nil:
-		h, herr := decodeHeader(b[:])
+		h, herr := decodeHeader(b[:got])
 		if herr == nil && s.now().Before(h.expires) {
 			return false, nil
 		}

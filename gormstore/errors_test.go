@@ -84,6 +84,14 @@ func checkAllFail(t *testing.T, st *gormstore.Store, clock *storetest.Clock, ctx
 	wantBackend(t, "Load", err)
 	_, err = st.Save(ctx, r)
 	wantBackend(t, "Save", err)
+	for _, v := range []uint64{0, 1} {
+		r.Version = v
+		_, _, err = st.SaveIf(ctx, r)
+		wantBackend(t, fmt.Sprintf("SaveIf version %d", v), err)
+		if errors.Is(err, store.ErrConflict) {
+			t.Errorf("SaveIf version %d: err = %v wraps ErrConflict; an outage is not a conflict", v, err)
+		}
+	}
 	wantBackend(t, "Touch", st.Touch(ctx, r.ID, r.Expires))
 	wantBackend(t, "Delete", st.Delete(ctx, r.ID))
 	_, err = st.DeleteExpired(ctx)
@@ -182,7 +190,9 @@ func TestCancelledContext(t *testing.T) {
 	}
 	r := record(clock, "x")
 	check("Touch", st.Touch(ctx, r.ID, r.Expires))
-	_, err := st.DeleteExpired(ctx)
+	_, _, err := st.SaveIf(ctx, r)
+	check("SaveIf", err)
+	_, err = st.DeleteExpired(ctx)
 	check("DeleteExpired", err)
 	check("Migrate", st.Migrate(ctx))
 

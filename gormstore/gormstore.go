@@ -47,7 +47,8 @@ type Options struct {
 }
 
 // Store is a session store in a database table reached through GORM. It
-// implements store.Store, store.Toucher, store.Pruner and io.Closer.
+// implements store.Store, store.Toucher, store.Swapper, store.Pruner and
+// io.Closer.
 //
 // A Store is safe for concurrent use by multiple goroutines.
 type Store struct {
@@ -63,6 +64,7 @@ type Store struct {
 var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Toucher = (*Store)(nil)
+	_ store.Swapper = (*Store)(nil)
 	_ store.Pruner  = (*Store)(nil)
 )
 
@@ -130,7 +132,8 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 
 // Load returns the live session that token names. A token that is not a
 // session ID is store.ErrNotFound without a query; otherwise Load is one
-// SELECT by the hash of the ID and the store's current time.
+// SELECT by the hash of the ID and the store's current time. The record's
+// Version is the row's version column.
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Record{}, backendErr("load", err)
@@ -140,7 +143,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	}
 	// Rows, not First/Take: a missing row is no error for GORM to log.
 	rows, err := s.db.WithContext(ctx).Table(s.table).
-		Select(colData, colCreatedAt, colExpiresAt).
+		Select(colData, colCreatedAt, colExpiresAt, colVersion).
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(token)}).
 		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
 		Limit(1).
@@ -156,10 +159,14 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		return store.Record{}, store.ErrNotFound
 	}
 	r := store.Record{ID: token}
+	var version int64
 	// database/sql copies into a []byte destination, so Data is the
 	// caller's own slice.
-	if err := rows.Scan(&r.Data, &r.Created, &r.Expires); err != nil {
+	if err := rows.Scan(&r.Data, &r.Created, &r.Expires, &version); err != nil {
 		return store.Record{}, backendErr("load", err)
+	}
+	if version > 0 {
+		r.Version = uint64(version)
 	}
 	if err := rows.Close(); err != nil {
 		return store.Record{}, backendErr("load", err)

@@ -86,6 +86,7 @@ type entry struct {
 	data    []byte
 	created time.Time
 	expires time.Time
+	version uint64
 	lastUse atomic.Int64 // Unix nanoseconds of the last Load or Save
 }
 
@@ -151,7 +152,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		sh.mu.RUnlock()
 		return store.Record{}, store.ErrNotFound
 	}
-	r := store.Record{ID: token, Created: e.created, Expires: e.expires}
+	r := store.Record{ID: token, Created: e.created, Expires: e.expires, Version: e.version}
 	if len(e.data) > 0 {
 		r.Data = append([]byte(nil), e.data...)
 	}
@@ -173,28 +174,53 @@ func (e *entry) touch(now time.Time) {
 // is not after the store's clock is deleted instead, and Save returns ("",
 // nil). The first Save starts the background sweeper.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
+	tok, _, err := s.put(ctx, "save", r, false)
+	return tok, err
+}
+
+// SaveIf is Save on the condition that the stored version is r.Version (0:
+// no live session under r.ID); otherwise it stores nothing and returns
+// [store.ErrConflict]. It implements [store.Swapper].
+func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
+	return s.put(ctx, "save", r, true)
+}
+
+// put stores r, on the version condition when cas is set, under the
+// shard's lock.
+func (s *Store) put(ctx context.Context, op string, r store.Record, cas bool) (string, uint64, error) {
 	if err := ctx.Err(); err != nil {
-		return "", backendErr("save", err)
+		return "", 0, backendErr(op, err)
 	}
 	if !store.ValidID(r.ID) {
-		return "", fmt.Errorf("session: memstore: save: %w", store.ErrInvalidID)
+		return "", 0, fmt.Errorf("session: memstore: %s: %w", op, store.ErrInvalidID)
 	}
 	key := store.HashIDBytes(r.ID)
 	sh := s.shardFor(&key)
 	now := s.now()
-	if !r.Expires.After(now) {
-		sh.mu.Lock()
-		delete(sh.m, key)
-		sh.mu.Unlock()
-		return "", nil
-	}
-	s.sweep.Start()
+	expired := !r.Expires.After(now)
 	var data []byte
-	if len(r.Data) > 0 {
-		data = append([]byte(nil), r.Data...)
+	if !expired {
+		s.sweep.Start()
+		if len(r.Data) > 0 {
+			data = append([]byte(nil), r.Data...)
+		}
 	}
 	sh.mu.Lock()
 	e, ok := sh.m[key]
+	live := ok && now.Before(e.expires)
+	version := uint64(1)
+	if live {
+		version = e.version + 1
+	}
+	if cas && version-1 != r.Version {
+		sh.mu.Unlock()
+		return "", 0, store.ErrConflict
+	}
+	if expired {
+		delete(sh.m, key)
+		sh.mu.Unlock()
+		return "", 0, nil
+	}
 	if !ok {
 		if sh.max > 0 && len(sh.m) >= sh.max {
 			sh.makeRoom(now)
@@ -205,14 +231,14 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 		}
 		sh.m[key] = e
 	}
-	e.data, e.created, e.expires = data, r.Created, r.Expires
+	e.data, e.created, e.expires, e.version = data, r.Created, r.Expires, version
 	sh.gen++
 	if r.Expires.Before(sh.earliest) {
 		sh.earliest = r.Expires
 	}
 	e.touch(now)
 	sh.mu.Unlock()
-	return r.ID, nil
+	return r.ID, version, nil
 }
 
 // makeRoom frees one slot in a full shard: it drops the expired entries, or

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,8 +24,8 @@ type Options struct {
 	Prefix string
 }
 
-// Store keeps sessions in Redis. It implements store.Store and
-// store.Toucher. A Store is safe for concurrent use by multiple goroutines
+// Store keeps sessions in Redis. It implements store.Store, store.Toucher
+// and store.Swapper. A Store is safe for concurrent use by multiple goroutines
 // (as the go-redis client it wraps is); it holds no state of its own besides
 // its configuration.
 type Store struct {
@@ -35,6 +36,7 @@ type Store struct {
 var (
 	_ store.Store   = (*Store)(nil)
 	_ store.Toucher = (*Store)(nil)
+	_ store.Swapper = (*Store)(nil)
 )
 
 // New returns a Store that keeps its sessions through client, which may be
@@ -49,18 +51,78 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	return &Store{client: client, prefix: prefix}
 }
 
-// The value layout: format byte, creation time as big-endian int64 Unix
-// nanoseconds, then the data.
+// The value layouts. Format 2, which this package writes: the format byte,
+// the version as a big-endian uint64, the creation time as big-endian int64
+// Unix nanoseconds, then the data. Format 1, written by earlier releases and
+// still read: the format byte, the creation time, then the data; its
+// version counts as 1.
 const (
-	formatV1   = 1
-	headerSize = 1 + 8
-	// zeroCreated stands for the zero time.Time, whose UnixNano is undefined.
-	zeroCreated = math.MinInt64
+	formatV1    = 1
+	headerV1    = 1 + 8
+	formatV2    = 2
+	headerV2    = 1 + 8 + 8
+	zeroCreated = math.MinInt64 // stands for the zero time.Time, whose UnixNano is undefined
 )
+
+// saveScript is Save and SaveIf in one round trip on one key, so it works
+// on Redis Cluster. It finds the version of the live record under the key
+// (live as Load sees it: a value in a format this package reads, a TTL,
+// and an expiry after the caller's clock; anything else is version 0),
+// compares it with the expected one when there is one, and writes the next
+// version with the new value, or deletes the key.
+//
+//	KEYS[1]  the session's key
+//	ARGV[1]  the expected version, 8 big-endian bytes; "" to save whatever
+//	         the stored version is (Save)
+//	ARGV[2]  the expiry in Unix milliseconds; "" to delete the key instead
+//	ARGV[3]  the caller's clock in Unix milliseconds
+//	ARGV[4]  the creation time (8 bytes) followed by the data
+//
+// It returns the new version (8 big-endian bytes), or nil when the stored
+// version is not the expected one. The versions are compared and
+// incremented as byte strings: Lua's numbers are doubles.
+var saveScript = redis.NewScript(`
+local key = KEYS[1]
+local cur = '\0\0\0\0\0\0\0\0'
+local old = redis.call('GET', key)
+if old then
+  local exp = redis.call('PEXPIRETIME', key)
+  if exp > tonumber(ARGV[3]) then
+    local f = string.byte(old, 1)
+    if f == 2 and #old >= 17 then
+      cur = string.sub(old, 2, 9)
+    elseif f == 1 and #old >= 9 then
+      cur = '\0\0\0\0\0\0\0\1'
+    end
+  end
+end
+if ARGV[1] ~= '' and ARGV[1] ~= cur then
+  return false
+end
+local b = {string.byte(cur, 1, 8)}
+for i = 8, 1, -1 do
+  if b[i] < 255 then
+    b[i] = b[i] + 1
+    break
+  end
+  b[i] = 0
+end
+local new = string.char(b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8])
+if ARGV[2] == '' then
+  redis.call('DEL', key)
+else
+  redis.call('SET', key, '\2' .. new .. ARGV[4], 'PXAT', ARGV[2])
+end
+return new
+`)
 
 // errNotFound is store.ErrNotFound with this package's prefix, made once:
 // a missing session is the common case and should not allocate an error.
 var errNotFound = fmt.Errorf("session: redisstore: %w", store.ErrNotFound)
+
+// errConflict is store.ErrConflict with this package's prefix; it does not
+// wrap store.ErrBackend.
+var errConflict = fmt.Errorf("session: redisstore: %w", store.ErrConflict)
 
 func (s *Store) key(id string) string { return s.prefix + store.HashID(id) }
 
@@ -107,27 +169,38 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		// never returns a record whose expiry has passed.
 		return store.Record{}, errNotFound
 	}
-	if len(val) < headerSize || val[0] != formatV1 {
+	var version uint64
+	var rest string // creation time, then data
+	switch {
+	case len(val) >= headerV2 && val[0] == formatV2:
+		version = binary.BigEndian.Uint64([]byte(val[1:9]))
+		rest = val[9:]
+	case len(val) >= headerV1 && val[0] == formatV1:
+		version = 1
+		rest = val[1:]
+	default:
 		return store.Record{}, fmt.Errorf("session: redisstore: %w: bad header", store.ErrCorrupt)
 	}
 	var created time.Time
-	if n := int64(binary.BigEndian.Uint64([]byte(val[1:headerSize]))); n != zeroCreated {
+	if n := int64(binary.BigEndian.Uint64([]byte(rest[:8]))); n != zeroCreated {
 		created = time.Unix(0, n)
 	}
 	return store.Record{
 		ID: token,
 		// Converting the string copies: the caller owns Data.
-		Data:    []byte(val[headerSize:]),
+		Data:    []byte(rest[8:]),
 		Created: created,
 		Expires: expires,
+		Version: version,
 	}, nil
 }
 
-// Save stores r under r.ID with one SET ... PXAT, so the key expires at
-// r.Expires (to the millisecond), and returns r.ID as the token. A record
-// whose Expires is not in the future is deleted instead. r.Created must be
-// the zero time or lie between the years 1678 and 2262 (int64 Unix
-// nanoseconds). See store.Store.
+// Save stores r under r.ID, so that the key expires at r.Expires (to the
+// millisecond), and returns r.ID as the token. It is one EVALSHA of a
+// script that reads the stored version and SETs the value with the next one
+// and PXAT. A record whose Expires is not in the future is deleted instead,
+// with one DEL. r.Created must be the zero time or lie between the years
+// 1678 and 2262 (int64 Unix nanoseconds). See store.Store.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", backendErr("save", err)
@@ -136,25 +209,73 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 		return "", fmt.Errorf("session: redisstore: %w", store.ErrInvalidID)
 	}
 	key := s.key(r.ID)
-	if !r.Expires.After(time.Now()) {
+	now := time.Now()
+	if !r.Expires.After(now) {
 		if err := s.client.Del(ctx, key).Err(); err != nil {
 			return "", backendErr("save", err)
 		}
 		return r.ID, nil
 	}
-	val := make([]byte, headerSize+len(r.Data))
-	val[0] = formatV1
+	if _, err := s.run(ctx, key, "", r, now); err != nil {
+		return "", backendErr("save", err)
+	}
+	return r.ID, nil
+}
+
+// SaveIf stores r only when the version of the live record under r.ID is
+// r.Version (0: when there is none), with one EVALSHA of a script that
+// compares the versions and SETs the value with PXAT, or DELs the key when
+// r.Expires is not in the future (the token is then ""). It returns r.ID
+// as the token and the new version, or store.ErrConflict, which does not
+// wrap store.ErrBackend, when the versions differ. A value written by an
+// earlier release (format 1) counts as version 1. See store.Swapper.
+func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return "", 0, backendErr("save if", err)
+	}
+	if !store.ValidID(r.ID) {
+		return "", 0, fmt.Errorf("session: redisstore: %w", store.ErrInvalidID)
+	}
+	var expected [8]byte
+	binary.BigEndian.PutUint64(expected[:], r.Version)
+	now := time.Now()
+	res, err := s.run(ctx, s.key(r.ID), string(expected[:]), r, now)
+	if errors.Is(err, redis.Nil) {
+		return "", 0, errConflict
+	}
+	if err != nil {
+		return "", 0, backendErr("save if", err)
+	}
+	if !r.Expires.After(now) {
+		return "", res, nil
+	}
+	return r.ID, res, nil
+}
+
+// run runs saveScript for r on key and returns the new version. expected is
+// ARGV[1]; r is deleted rather than stored when its expiry is not after
+// now. A refused condition is redis.Nil.
+func (s *Store) run(ctx context.Context, key, expected string, r store.Record, now time.Time) (uint64, error) {
+	expires := ""
+	if r.Expires.After(now) {
+		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
+	}
+	val := make([]byte, 8+len(r.Data))
 	created := int64(zeroCreated)
 	if !r.Created.IsZero() {
 		created = r.Created.UnixNano()
 	}
-	binary.BigEndian.PutUint64(val[1:headerSize], uint64(created))
-	copy(val[headerSize:], r.Data)
-	cmd := redis.NewStatusCmd(ctx, "set", key, val, "pxat", r.Expires.UnixMilli())
-	if err := s.client.Process(ctx, cmd); err != nil {
-		return "", backendErr("save", err)
+	binary.BigEndian.PutUint64(val, uint64(created))
+	copy(val[8:], r.Data)
+	res, err := saveScript.Run(ctx, s.client, []string{key},
+		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), val).Text()
+	if err != nil {
+		return 0, err
 	}
-	return r.ID, nil
+	if len(res) != 8 {
+		return 0, fmt.Errorf("unexpected script reply of %d bytes", len(res))
+	}
+	return binary.BigEndian.Uint64([]byte(res)), nil
 }
 
 // Delete removes the session with the given ID. Deleting a missing session,

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -128,14 +129,32 @@ func TestRoundTrips(t *testing.T) {
 			s, _ := newStore(t, c)
 			ctx := context.Background()
 			r := store.Record{ID: store.NewID(), Data: []byte("x"), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+			var loaded store.Record // what Load returned last, for SaveIf
 			tests := []struct {
 				name  string
 				trips int
 				cmds  string
 				fn    func() error
 			}{
-				{"Save", 1, "set", func() error { _, err := s.Save(ctx, r); return err }},
-				{"Load", 1, "get+pexpiretime", func() error { _, err := s.Load(ctx, r.ID); return err }},
+				{"Save", 1, "evalsha", func() error { _, err := s.Save(ctx, r); return err }},
+				{"Load", 1, "get+pexpiretime", func() error {
+					var err error
+					loaded, err = s.Load(ctx, r.ID)
+					return err
+				}},
+				{"SaveIf", 1, "evalsha", func() error {
+					_, v, err := s.SaveIf(ctx, loaded)
+					if err == nil && v != loaded.Version+1 {
+						return fmt.Errorf("SaveIf returned version %d after %d", v, loaded.Version)
+					}
+					return err
+				}},
+				{"SaveIfConflict", 1, "evalsha", func() error {
+					if _, _, err := s.SaveIf(ctx, loaded); !errors.Is(err, store.ErrConflict) {
+						return fmt.Errorf("SaveIf with a stale version: %v, want ErrConflict", err)
+					}
+					return nil
+				}},
 				{"Touch", 1, "pexpireat", func() error { return s.Touch(ctx, r.ID, time.Now().Add(2*time.Hour)) }},
 				{"LoadMalformed", 0, "", func() error {
 					if _, err := s.Load(ctx, "../"+r.ID); !errors.Is(err, store.ErrNotFound) {
@@ -160,6 +179,12 @@ func TestRoundTrips(t *testing.T) {
 					old := r
 					old.Expires = time.Now().Add(-time.Second)
 					_, err := s.Save(ctx, old)
+					return err
+				}},
+				{"SaveIfExpired", 1, "evalsha", func() error {
+					old := r
+					old.Expires = time.Now().Add(-time.Second)
+					_, _, err := s.SaveIf(ctx, old)
 					return err
 				}},
 			}
@@ -202,6 +227,10 @@ func TestUnreachable(t *testing.T) {
 			_, err := s.Save(ctx, store.Record{ID: id, Data: []byte("x"), Expires: time.Now().Add(time.Hour)})
 			return err
 		},
+		"SaveIf": func(ctx context.Context) error {
+			_, _, err := s.SaveIf(ctx, store.Record{ID: id, Data: []byte("x"), Expires: time.Now().Add(time.Hour)})
+			return err
+		},
 		"Touch":  func(ctx context.Context) error { return s.Touch(ctx, id, time.Now().Add(time.Hour)) },
 		"Delete": func(ctx context.Context) error { return s.Delete(ctx, id) },
 	}
@@ -220,6 +249,9 @@ func TestUnreachable(t *testing.T) {
 			}
 			if errors.Is(err, store.ErrNotFound) {
 				t.Errorf("err = %v wraps ErrNotFound; an outage is not \"no session\"", err)
+			}
+			if errors.Is(err, store.ErrConflict) {
+				t.Errorf("err = %v wraps ErrConflict; an outage is not a conflict", err)
 			}
 			if err != nil && !strings.HasPrefix(err.Error(), "session: redisstore: ") {
 				t.Errorf("err = %q, want the prefix \"session: redisstore: \"", err)
@@ -241,7 +273,8 @@ func TestCorrupt(t *testing.T) {
 	}{
 		{"Empty", "", time.Hour},
 		{"ShortHeader", "\x01abc", time.Hour},
-		{"UnknownFormat", "\x02\x00\x00\x00\x00\x00\x00\x00\x00data", time.Hour},
+		{"ShortV2Header", "\x02\x00\x00\x00\x00\x00\x00\x00\x01data", time.Hour},
+		{"UnknownFormat", "\x03\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00data", time.Hour},
 		{"NoExpiry", "\x01\x00\x00\x00\x00\x00\x00\x00\x00data", 0},
 	}
 	for _, tc := range tests {

@@ -5,8 +5,9 @@
 // [Record]. Abilities that not every backend has are separate, optional
 // interfaces that the manager discovers by type assertion, the way net/http
 // discovers [net/http.Flusher]: [Toucher] extends an expiry without
-// rewriting the data, [Pruner] removes expired records on demand, and
-// [io.Closer] stops background work.
+// rewriting the data, [Swapper] saves only when nobody saved since the load
+// (so that the manager can merge concurrent requests), [Pruner] removes
+// expired records on demand, and [io.Closer] stops background work.
 //
 // # Tokens and IDs
 //

@@ -24,6 +24,10 @@ var (
 	// ErrTooLarge reports session data over the configured maximum size.
 	ErrTooLarge = errors.New("session: data too large")
 
+	// ErrConflict reports a SaveIf whose expected version is not the stored
+	// one: another request saved the session in between (or deleted it).
+	ErrConflict = errors.New("session: concurrent update")
+
 	// ErrInvalidID reports a Save whose record ID does not satisfy ValidID.
 	ErrInvalidID = errors.New("session: invalid session ID")
 )

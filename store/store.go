@@ -22,6 +22,11 @@ type Record struct {
 	// Expires is the absolute expiry. A store never returns a record whose
 	// expiry is not after the current time.
 	Expires time.Time
+	// Version counts the saves of a record: 1 after its first save, one
+	// more after each later Save or SaveIf (a Touch leaves it alone).
+	// Stores that implement Swapper fill it in on Load; others leave it 0.
+	// Save ignores it.
+	Version uint64
 }
 
 // Store is the contract every storage driver implements.
@@ -56,6 +61,22 @@ type Toucher interface {
 	// Touch sets the expiry of the record with the given ID and returns
 	// ErrNotFound when there is no live record to touch.
 	Touch(ctx context.Context, id string, expires time.Time) error
+}
+
+// Swapper is implemented by stores that can save a record only when nobody
+// saved it since it was loaded: compare-and-set on Record.Version. The
+// manager uses it to merge concurrent requests on one session key by key
+// instead of letting the last writer win.
+type Swapper interface {
+	// SaveIf stores r only when the stored record's version is r.Version,
+	// or, when r.Version is 0, when there is no live record under r.ID (an
+	// expired record counts as none). It returns the token and the new
+	// version, r.Version+1. When the condition fails it stores nothing and
+	// returns ErrConflict; a contention error of the backend that means the
+	// same (a busy database, a failed transaction) is ErrConflict too. A
+	// record whose Expires is not in the future is deleted instead, under
+	// the same condition, and the token is "".
+	SaveIf(ctx context.Context, r Record) (token string, version uint64, err error)
 }
 
 // Pruner is implemented by stores that keep expired records until they are

@@ -7,7 +7,8 @@
 // tampered tokens are [store.ErrNotFound]; deletes are idempotent; data is
 // never aliased between caller and store; cancelled contexts fail; and many
 // goroutines may use one store at once (run it under -race). Optional
-// abilities ([store.Toucher], [store.Pruner]) are tested when present.
+// abilities ([store.Toucher], [store.Swapper], [store.Pruner]) are tested
+// when present.
 package storetest
 
 import (
@@ -91,6 +92,11 @@ func Run(t *testing.T, newStore NewFunc, opts Options) {
 		{"Parallel", s.parallel},
 		{"Touch", s.touch},
 		{"DeleteExpired", s.deleteExpired},
+		{"Versions", s.versions},
+		{"SaveIf", s.saveIf},
+		{"SaveIfDeletedStaysDeleted", s.saveIfDeleted},
+		{"SaveIfExpired", s.saveIfExpired},
+		{"SaveIfRace", s.saveIfRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.fn)
