@@ -94,6 +94,21 @@ type Config struct {
 	// means DefaultOldInputExclude; an empty, non-nil slice excludes nothing.
 	OldInputExclude []string
 
+	// Blocking, when set, picks the requests that must run one at a time per
+	// session (like Laravel's block): for them the middleware takes the
+	// session's lock before loading it and releases it after saving, so a
+	// second request on the same session waits. Waiting longer than
+	// BlockWait fails the request with an error wrapping ErrLockTimeout
+	// (answered by ErrorHandler; by default 503). A lock is held at most
+	// BlockLease, so a crashed holder does not block the session forever.
+	// Needs a store with store.Locker: every server-side driver; not the
+	// cookie driver.
+	Blocking func(r *http.Request) bool
+	// BlockWait is how long a blocked request waits. Zero means 10 seconds.
+	BlockWait time.Duration
+	// BlockLease is how long a lock lasts at most. Zero means 1 minute.
+	BlockLease time.Duration
+
 	// Logger receives the manager's warnings and errors. Nil means
 	// slog.Default() at the time of logging.
 	Logger *slog.Logger
@@ -242,6 +257,12 @@ func (c Config) withDefaults() Config {
 	if c.Prefix == "" {
 		c.Prefix = DefaultPrefix
 	}
+	if c.BlockWait == 0 {
+		c.BlockWait = 10 * time.Second
+	}
+	if c.BlockLease == 0 {
+		c.BlockLease = time.Minute
+	}
 	if c.MaxDataSize == 0 {
 		c.MaxDataSize = DefaultMaxDataSize
 	}
@@ -266,6 +287,9 @@ func (c Config) validate() error {
 	}
 	if c.AbsoluteLifetime > 0 && c.AbsoluteLifetime < time.Second {
 		return bad("SESSION_ABSOLUTE_LIFETIME=%s: must be at least one second", c.AbsoluteLifetime)
+	}
+	if c.BlockWait < 0 || c.BlockLease < 0 {
+		return bad("BlockWait=%s, BlockLease=%s: must not be negative", c.BlockWait, c.BlockLease)
 	}
 	if c.TouchInterval < 0 {
 		return bad("TouchInterval=%s: must not be negative", c.TouchInterval)

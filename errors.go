@@ -32,6 +32,10 @@ var (
 	// encode; the message names the key and the type. See Register.
 	ErrUnsupportedType = codec.ErrUnsupported
 
+	// ErrLockTimeout reports a blocking request (Config.Blocking) that
+	// waited longer than Config.BlockWait for its session's lock.
+	ErrLockTimeout = store.ErrLockTimeout
+
 	// ErrHeadersWritten reports a Save, Regenerate or Destroy inside the
 	// middleware after the response headers were sent, when the cookie can
 	// no longer change.

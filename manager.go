@@ -45,14 +45,17 @@ func NewManager(store Store) *Manager {
 // New returns a Manager for store with cfg, whose zero fields take their
 // defaults. It fails, with an error wrapping ErrConfig, when store is nil or
 // cfg would make a broken or unsafe cookie.
-func New(store Store, cfg Config) (*Manager, error) {
-	if store == nil {
+func New(st Store, cfg Config) (*Manager, error) {
+	if st == nil {
 		return nil, fmt.Errorf("%w: nil Store", ErrConfig)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Manager{store: store, cfg: cfg.withDefaults()}, nil
+	if _, ok := st.(store.Locker); cfg.Blocking != nil && !ok {
+		return nil, fmt.Errorf("%w: Config.Blocking needs a store that can lock (every server-side driver); %T cannot", ErrConfig, st)
+	}
+	return &Manager{store: st, cfg: cfg.withDefaults()}, nil
 }
 
 // Store returns the manager's store.

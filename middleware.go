@@ -3,9 +3,13 @@ package session
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+
+	"github.com/seed-699a33a2/session/store"
 )
 
 // reqState is the middleware's session for one request.
@@ -96,6 +100,15 @@ func writerState(w http.ResponseWriter, m *Manager) *reqState {
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Cookie")
+		if m.cfg.Blocking != nil && m.cfg.Blocking(r) {
+			unlock, err := m.lock(r)
+			if err != nil {
+				m.handleError(w, r, err)
+				return
+			}
+			// Deferred: released after the commit, and on a panic too.
+			defer unlock(context.WithoutCancel(r.Context()))
+		}
 		id, data, err := m.load(r)
 		if err != nil {
 			m.handleError(w, r, err)
@@ -112,9 +125,34 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// lock takes the lock of the session the request's cookie names, for the
+// blocking mode. A request without a valid ID has nothing to wait for.
+func (m *Manager) lock(r *http.Request) (func(context.Context) error, error) {
+	c, err := r.Cookie(m.cfg.CookieName)
+	if err != nil || !store.ValidID(c.Value) {
+		return func(context.Context) error { return nil }, nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), m.cfg.BlockWait)
+	defer cancel()
+	unlock, err := m.store.(store.Locker).Lock(ctx, c.Value, m.cfg.BlockLease)
+	if err != nil {
+		if errors.Is(err, store.ErrLockTimeout) {
+			return nil, fmt.Errorf("session: waited %s: %w", m.cfg.BlockWait, err)
+		}
+		return nil, backendErr("lock", err)
+	}
+	return unlock, nil
+}
+
 func (m *Manager) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	if m.cfg.ErrorHandler != nil {
 		m.cfg.ErrorHandler(w, r, err)
+		return
+	}
+	if errors.Is(err, ErrLockTimeout) {
+		m.logger().WarnContext(r.Context(), "session: request gave up waiting for its session", "err", err, "method", r.Method, "path", r.URL.Path)
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
 	}
 	m.logger().ErrorContext(r.Context(), "session: store failed", "err", err, "method", r.Method, "path", r.URL.Path)

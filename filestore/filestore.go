@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/locks"
 	"github.com/seed-699a33a2/session/internal/sweep"
 	"github.com/seed-699a33a2/session/store"
 )
@@ -54,10 +55,11 @@ type Options struct {
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
-	dir   string
-	now   func() time.Time
-	fsync bool
-	sweep *sweep.Loop // the background sweep, started by the first Save
+	dir      string
+	now      func() time.Time
+	fsync    bool
+	sweep    *sweep.Loop // the background sweep, started by the first Save
+	blocking locks.Table // the blocking mode's locks (within this process)
 
 	// locks serialize the changes to one session's file (rename, remove,
 	// and the sweep's check-then-remove) within this process, striped by

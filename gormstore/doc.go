@@ -25,8 +25,9 @@
 //   - expires_at: the absolute expiry, indexed for [Store.DeleteExpired].
 //   - created_at: when the session was first stored; a later save never
 //     changes it.
-//   - version: 1 on insert, incremented by every save (reserved for
-//     compare-and-set).
+//   - version: 1 on insert, incremented by every save ([Store.Save] or
+//     [Store.SaveIf]; a touch leaves it alone). [Store.Load] returns it as
+//     [store.Record.Version] and [Store.SaveIf] compares it.
 //   - user_id, ip_address, user_agent: nullable, for features to come
 //     (listing a user's sessions); the store leaves them alone.
 //   - last_activity: the time of the last save or touch.
@@ -48,11 +49,38 @@
 // transaction. [Store.DeleteExpired] removes expired rows in batches (select
 // a batch of ids, delete them, repeat), a form that MySQL accepts too.
 //
+// # Compare-and-set
+//
+// The store implements [store.Swapper] with the version column, which works
+// alike on every dialect (row locks do not: SQLite ignores FOR UPDATE):
+//
+//   - [Store.SaveIf] of a loaded record is one UPDATE ... SET data,
+//     expires_at, last_activity, version = version + 1 WHERE id = ? AND
+//     version = ? AND expires_at > ?; when it updates no row, another
+//     request saved or deleted the session in between and SaveIf returns
+//     [store.ErrConflict]. The version always changes, so MySQL's count of
+//     rows changed is exact here.
+//   - SaveIf of a new record (version 0) is one INSERT that does nothing
+//     when the id exists (ON CONFLICT (id) DO NOTHING; ON DUPLICATE KEY
+//     UPDATE id = id on MySQL), so a conflict is no database error for GORM
+//     to log. When it inserted nothing and the existing row is expired, a
+//     DELETE of that row and a second INSERT follow; a live row is
+//     [store.ErrConflict].
+//   - SaveIf with an expiry that is not in the future is one DELETE ...
+//     WHERE id = ? AND version = ? AND expires_at > ? ([store.ErrConflict]
+//     when it deletes nothing).
+//
+// A duplicate key (seen whether or not gorm.Config.TranslateError is set),
+// SQLITE_BUSY ("database is locked"), a PostgreSQL serialization failure or
+// deadlock and a MySQL deadlock during SaveIf are [store.ErrConflict] as
+// well: the caller reloads and tries again. [store.ErrConflict] never wraps
+// [store.ErrBackend].
+//
 // A missing, expired or malformed token is [store.ErrNotFound] and is never
 // logged by GORM as an error ("record not found"). Every failure of the
 // database — and a cancelled context — is an error that wraps both
-// [store.ErrBackend] and its cause, so [errors.Is] works for either. The
-// store itself never logs.
+// [store.ErrBackend] and its cause, so [errors.Is] works for either (the
+// contention errors of SaveIf above excepted). The store itself never logs.
 //
 // # Dialect notes
 //
@@ -72,7 +100,8 @@
 //	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{})
 //
 // Every statement of the store is a single auto-committed statement, which
-// the busy timeout covers. If the application also runs its own
+// the busy timeout covers; should a SaveIf still meet SQLITE_BUSY, it
+// reports [store.ErrConflict]. If the application also runs its own
 // read-then-write transactions on the same file, SQLite can fail those with
 // SQLITE_BUSY regardless of the timeout; limiting the pool to one connection
 // (sqlDB.SetMaxOpenConns(1)) serialises everything in Go and avoids it. An

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/locks"
 	"github.com/seed-699a33a2/session/internal/sweep"
 	"github.com/seed-699a33a2/session/store"
 )
@@ -60,9 +61,10 @@ type Options struct {
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
-	now    func() time.Time
-	shards []shard
-	sweep  *sweep.Loop // the background sweep, started by the first Save
+	now      func() time.Time
+	shards   []shard
+	sweep    *sweep.Loop // the background sweep, started by the first Save
+	blocking locks.Table // the blocking mode's locks
 }
 
 type shard struct {

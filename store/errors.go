@@ -28,6 +28,10 @@ var (
 	// one: another request saved the session in between (or deleted it).
 	ErrConflict = errors.New("session: concurrent update")
 
+	// ErrLockTimeout reports a Locker.Lock that gave up waiting: another
+	// request held the session's lock for the whole wait.
+	ErrLockTimeout = errors.New("session: timed out waiting for the session lock")
+
 	// ErrInvalidID reports a Save whose record ID does not satisfy ValidID.
 	ErrInvalidID = errors.New("session: invalid session ID")
 )

@@ -79,6 +79,18 @@ type Swapper interface {
 	SaveIf(ctx context.Context, r Record) (token string, version uint64, err error)
 }
 
+// Locker is implemented by stores that can make requests on one session
+// run one at a time (the manager's blocking mode, Config.Blocking).
+type Locker interface {
+	// Lock takes the lock of the session with the given ID, waiting until
+	// it is free or ctx is done; then it returns an error wrapping
+	// ErrLockTimeout and ctx.Err(). A lock whose holder neither releases it
+	// nor finishes within lease is free again (a crashed holder does not
+	// block the session forever). unlock releases the lock if this caller
+	// still holds it; it is safe to call more than once.
+	Lock(ctx context.Context, id string, lease time.Duration) (unlock func(context.Context) error, err error)
+}
+
 // Pruner is implemented by stores that keep expired records until they are
 // removed (file, database). DeleteExpired removes them and reports how many
 // it removed.
