@@ -57,6 +57,8 @@ func backendErr(op string, err error) error {
 	return fmt.Errorf("session: %s: %w: %w", op, store.ErrBackend, err)
 }
 
-// errCommitFailed is what writes return after the session failed to save
-// and the error handler answered the request instead.
-var errCommitFailed = errors.New("session: response replaced by the error handler: the session could not be saved")
+// ErrCommitFailed is what the middleware's response writer returns from
+// Write, Flush and Hijack after the session failed to save just before the
+// first byte, and Config.ErrorHandler answered the request instead. A
+// framework adapter can recognise it to avoid answering a second time.
+var ErrCommitFailed = errors.New("session: response replaced by the error handler: the session could not be saved")

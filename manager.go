@@ -204,12 +204,16 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 		old = *st
 	}
 	*st = state{id: newID, previous: id, created: st.created, ctx: st.ctx}
+	oldToken, hadToken := data[csrfKey]
 	rotateCSRF(data) // a token seen before sign-in is worthless after
 	if err := m.commit(ctx, w.Header(), newID, data); err != nil {
 		if old.id != "" {
 			*st = old
 		} else {
 			delete(data, stateKey)
+		}
+		if hadToken {
+			data[csrfKey] = oldToken
 		}
 		return "", err
 	}

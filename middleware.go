@@ -21,7 +21,7 @@ type reqState struct {
 	data map[string]interface{}
 	// onID is told the new ID after Regenerate or Destroy (adapters keep
 	// their own copies of the ID, such as gin's "session_id").
-	onID func(id string)
+	onID []func(id string)
 }
 
 type ctxKey struct{}
@@ -48,21 +48,22 @@ func FromContext(ctx context.Context) (id string, data map[string]interface{}, o
 
 // OnIDChange registers f to be called with the new ID whenever Regenerate or
 // Destroy changes the ID of the middleware-managed request whose context is
-// ctx. Framework adapters use it to keep their copy of the ID current. It
-// reports whether ctx belongs to such a request.
+// ctx; every registered function is called, in order. Framework adapters use
+// it to keep their copy of the ID current. It reports whether ctx belongs to
+// such a request.
 func OnIDChange(ctx context.Context, f func(id string)) bool {
 	rs := requestState(ctx, nil)
 	if rs == nil {
 		return false
 	}
-	rs.onID = f
+	rs.onID = append(rs.onID, f)
 	return true
 }
 
 func (rs *reqState) setID(id string) {
 	rs.id = id
-	if rs.onID != nil {
-		rs.onID(id)
+	for _, f := range rs.onID {
+		f(id)
 	}
 }
 
@@ -204,7 +205,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.failed {
-		return 0, errCommitFailed
+		return 0, ErrCommitFailed
 	}
 	return w.ResponseWriter.Write(p)
 }
@@ -215,7 +216,7 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.failed {
-		return 0, errCommitFailed
+		return 0, ErrCommitFailed
 	}
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
 		return rf.ReadFrom(src)
@@ -233,14 +234,14 @@ func (w *responseWriter) FlushError() error {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.failed {
-		return errCommitFailed
+		return ErrCommitFailed
 	}
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !w.commit() {
-		return nil, nil, errCommitFailed
+		return nil, nil, ErrCommitFailed
 	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,6 +14,9 @@ import (
 
 // demoPassword is the demo's one password; any user name works with it.
 const demoPassword = "demo"
+
+// rememberFor is the idle timeout of a "remember me" sign-in.
+const rememberFor = 30 * 24 * time.Hour
 
 // newApp builds the demo's routes. Static routes (the favicon, the style
 // sheet) stay outside the session middleware: a browser's automatic request
@@ -24,7 +28,9 @@ func newApp(m *session.Manager) http.Handler {
 	r.GET("/style.css", func(c *gin.Context) { c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(styleCSS)) })
 
 	a := &app{m: m}
-	s := r.Group("/", middleware.SessionWith(m))
+	// Every form carries the session's CSRF token; unsafe requests without
+	// it (or from another origin) are refused with 403.
+	s := r.Group("/", middleware.SessionWith(m), middleware.CSRF())
 	s.GET("/", a.home)
 	s.GET("/login", a.loginForm)
 	s.POST("/login", a.login)
@@ -47,12 +53,18 @@ type page struct {
 	Errors   map[string][]string
 	Profile  map[string]string
 	Password string
+	CSRF     string
 }
 
 func (a *app) page(c *gin.Context, title string) page {
 	data := middleware.Data(c)
 	p := page{Title: title, Password: demoPassword}
 	p.User, _ = data["user"].(string)
+	if p.User != "" || title == "Sign in" {
+		// Only pages with a form need the token: a page view alone
+		// creates no session.
+		p.CSRF = middleware.CSRFToken(c)
+	}
 	p.Success, _ = a.m.GetFlash(data, "success")
 	p.Error, _ = a.m.GetFlash(data, "error")
 	return p
@@ -96,6 +108,9 @@ func (a *app) login(c *gin.Context) {
 		return
 	}
 	data["user"] = name
+	if c.PostForm("remember") != "" {
+		a.m.SetLifetime(data, rememberFor, 3*rememberFor)
+	}
 	a.m.Flash(data, "success", "Signed in as "+name+".")
 	c.Redirect(http.StatusSeeOther, "/")
 }

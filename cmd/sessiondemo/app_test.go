@@ -6,8 +6,10 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,6 +46,24 @@ func (v *visitor) do(method, path string, form url.Values) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+var tokenField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// submit posts form to action with the CSRF token of the form on page, as a
+// browser submitting that form does.
+func (v *visitor) submit(page, action string, form url.Values) (int, string) {
+	v.t.Helper()
+	body := v.page(page)
+	m := tokenField.FindStringSubmatch(body)
+	if m == nil {
+		v.t.Fatalf("no CSRF token in the form on %s:\n%s", page, body)
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf_token", m[1])
+	return v.do("POST", action, form)
+}
+
 func (v *visitor) page(path string, want ...string) string {
 	v.t.Helper()
 	code, body := v.do("GET", path, nil)
@@ -78,11 +98,14 @@ func TestDemoWalkthrough(t *testing.T) {
 			v.page("/", `id="visits">2<`)
 
 			// A failed sign-in shows the name again, never the password.
-			_, body := v.do("POST", "/login", url.Values{"name": {"ada"}, "password": {"wrong"}})
+			if code, _ := v.do("POST", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}}); code != http.StatusForbidden {
+				t.Fatalf("sign-in without the form's CSRF token: %d, want 403", code)
+			}
+			_, body := v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {"wrong"}})
 			if !strings.Contains(body, `value="ada"`) || !strings.Contains(body, "Wrong password") || strings.Contains(body, `value="wrong"`) {
 				t.Fatalf("failed sign-in page:\n%s", body)
 			}
-			_, body = v.do("POST", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}})
+			_, body = v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}})
 			if !strings.Contains(body, "Signed in as ada.") || !strings.Contains(body, `id="visits">3<`) {
 				t.Fatalf("after sign-in:\n%s", body)
 			}
@@ -90,7 +113,7 @@ func TestDemoWalkthrough(t *testing.T) {
 				t.Fatal("flash shown twice")
 			}
 
-			_, body = v.do("POST", "/profile", url.Values{"display_name": {""}, "email": {"ada@"}, "website": {"ftp://x"}})
+			_, body = v.submit("/profile", "/profile", url.Values{"display_name": {""}, "email": {"ada@"}, "website": {"ftp://x"}})
 			for _, want := range []string{"Please correct the errors below.", "Display name is required.", `value="ada@"`, `value="ftp://x"`, "A website starts with"} {
 				if !strings.Contains(body, want) {
 					t.Fatalf("invalid profile lacks %q:\n%s", want, body)
@@ -99,12 +122,12 @@ func TestDemoWalkthrough(t *testing.T) {
 			if body := v.page("/profile"); strings.Contains(body, "Display name is required.") || strings.Contains(body, `value="ada@"`) {
 				t.Fatal("errors or old input shown twice")
 			}
-			_, body = v.do("POST", "/profile", url.Values{"display_name": {"Ada L."}, "email": {"ada@example.com"}})
+			_, body = v.submit("/profile", "/profile", url.Values{"display_name": {"Ada L."}, "email": {"ada@example.com"}})
 			if !strings.Contains(body, "Profile saved.") || !strings.Contains(body, `id="saved-name">Ada L.<`) {
 				t.Fatalf("valid profile:\n%s", body)
 			}
 
-			_, body = v.do("POST", "/logout", nil)
+			_, body = v.submit("/", "/logout", nil)
 			if !strings.Contains(body, "You have been signed out.") || strings.Contains(body, "Signed in as") {
 				t.Fatalf("after sign-out:\n%s", body)
 			}
@@ -127,7 +150,7 @@ func TestFaviconDoesNotAgeFlashes(t *testing.T) {
 	srv := httptest.NewServer(newApp(m))
 	t.Cleanup(srv.Close)
 	v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	if code, _ := v.do("POST", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}}); code != http.StatusSeeOther {
+	if code, _ := v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}}); code != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d", code)
 	}
 	for i := 0; i < 2; i++ {
@@ -141,4 +164,29 @@ func TestFaviconDoesNotAgeFlashes(t *testing.T) {
 		}
 	}
 	v.page("/", "Signed in as ada.")
+}
+
+func TestRememberMe(t *testing.T) {
+	m, err := session.New(backends.All(secret, session.DefaultCookieName)[0].New(t, nil), session.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	srv := httptest.NewServer(newApp(m))
+	t.Cleanup(srv.Close)
+	v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	body := v.page("/login")
+	token := tokenField.FindStringSubmatch(body)[1]
+	req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(url.Values{"name": {"ada"}, "password": {demoPassword}, "remember": {"1"}, "csrf_token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := v.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, c := range res.Cookies() {
+		if c.Name == session.DefaultCookieName && c.MaxAge != int(rememberFor/time.Second) {
+			t.Fatalf("remember-me cookie Max-Age = %d, want %d", c.MaxAge, int(rememberFor/time.Second))
+		}
+	}
 }

@@ -15,7 +15,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 <title>{{.Title}} · session demo</title><link rel="stylesheet" href="/style.css"></head>
 <body><header><a class="brand" href="/">session demo</a><nav>
 {{if .User}}<span id="who">Signed in as <b>{{.User}}</b></span> <a href="/profile">Profile</a>
-<form method="post" action="/logout" class="inline"><button id="logout">Sign out</button></form>
+<form method="post" action="/logout" class="inline"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button id="logout">Sign out</button></form>
 {{else}}<a href="/login" id="login-link">Sign in</a>{{end}}
 </nav></header><main>
 {{if .Success}}<p class="flash success" id="flash-success">{{.Success}}</p>{{end}}
@@ -35,10 +35,12 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 {{define "login"}}{{template "top" .}}
 <form method="post" action="/login" class="card">
+<input type="hidden" name="csrf_token" value="{{.CSRF}}">
 <label>User name <input name="name" id="name" value="{{index .Old "name"}}" autocomplete="username"></label>
 {{template "errors" index .Errors "name"}}
 <label>Password <input name="password" id="password" type="password" autocomplete="current-password"></label>
 {{template "errors" index .Errors "password"}}
+<label class="check"><input type="checkbox" name="remember" id="remember" value="1"> Remember me for 30 days</label>
 <button id="submit">Sign in</button>
 <p class="note">The password is <code>{{.Password}}</code>. Passwords are never kept as old input.</p>
 </form>
@@ -46,6 +48,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 {{define "profile"}}{{template "top" .}}
 <form method="post" action="/profile" class="card">
+<input type="hidden" name="csrf_token" value="{{.CSRF}}">
 <label>Display name <input name="display_name" id="display_name" value="{{index .Old "display_name"}}"></label>
 {{template "errors" index .Errors "display_name"}}
 <label>Email <input name="email" id="email" value="{{index .Old "email"}}"></label>
@@ -69,7 +72,7 @@ func render(c *gin.Context, status int, name string, p page) {
 const styleCSS = `
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
-header{display:flex;justify-content:space-between;align-items:center;padding:.75rem 1.5rem;background:#1d2330;color:#fff}
+header{display:flex;justify-content:space-between;align-items:center;min-height:3.5rem;padding:0 1.5rem;background:#1d2330;color:#fff}
 header a{color:#fff;text-decoration:none;margin-left:1rem}
 .brand{font-weight:700;margin-left:0}
 nav{display:flex;align-items:center;gap:.25rem}
@@ -79,9 +82,10 @@ main{max-width:40rem;margin:2rem auto;padding:0 1rem}
 .error{background:#fde8e8;border:1px solid #f0a5a5}
 .card{background:#fff;padding:1.25rem;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.1)}
 label{display:block;margin-top:.75rem;font-weight:600}
-input{display:block;width:100%;padding:.5rem;margin-top:.25rem;border:1px solid #c5cad3;border-radius:.3rem;font:inherit}
+input{display:block;width:100%;padding:.5rem;margin-top:.25rem;border:1px solid #c5cad3;border-radius:.3rem;font:inherit;font-weight:400}
+.check{display:flex;align-items:center;gap:.5rem;font-weight:400}.check input{display:inline;width:auto;margin:0}
 button{margin-top:1rem;padding:.5rem 1rem;border:0;border-radius:.3rem;background:#3756c5;color:#fff;font:inherit;cursor:pointer}
-.inline{display:inline;margin-left:1rem}.inline button{margin:0;background:#4a5263}
+.inline{display:inline;margin-left:1rem}.inline button{margin:0;padding:.25rem .75rem;background:#4a5263}
 .field-errors{color:#b42318;margin:.25rem 0 0;padding-left:1.2rem;font-size:.9rem}
 .note{color:#5b6474;font-size:.9rem}
 footer{text-align:center;color:#8a91a0;font-size:.8rem;margin:3rem 0}
