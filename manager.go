@@ -265,7 +265,7 @@ func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map
 	if st != nil && !st.created.IsZero() {
 		created = st.created
 	}
-	rec := store.Record{ID: id, Data: enc.buf, Created: created, Expires: m.expiry(data, created, now)}
+	rec := store.Record{ID: id, Data: enc.buf, Created: created, Expires: m.expiry(data, created, now), UserID: UserID(data)}
 	if st != nil {
 		rec.Version = st.version
 	}
@@ -335,7 +335,7 @@ func (m *Manager) write(ctx context.Context, rec store.Record, st *state, data m
 		if len(enc.merged) > m.cfg.MaxDataSize {
 			return "", 0, nil, fmt.Errorf("%w: %d bytes after merging a concurrent request, Config.MaxDataSize is %d", ErrTooLarge, len(enc.merged), m.cfg.MaxDataSize)
 		}
-		rec.Data, rec.Version, rec.Created, merged = enc.merged, cur.Version, cur.Created, true
+		rec.Data, rec.Version, rec.Created, rec.UserID, merged = enc.merged, cur.Version, cur.Created, UserID(data), true
 	}
 }
 
@@ -382,7 +382,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 		}
 	case store.Swapper:
 		var err error
-		token, version, err = s.SaveIf(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, Version: st.version})
+		token, version, err = s.SaveIf(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, Version: st.version, UserID: UserID(data)})
 		if errors.Is(err, store.ErrConflict) {
 			return nil // another request wrote, and so moved the expiry
 		}
@@ -391,7 +391,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 		}
 	default:
 		var err error
-		token, err = m.store.Save(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires})
+		token, err = m.store.Save(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, UserID: UserID(data)})
 		if err != nil {
 			return backendErr("touch", err)
 		}

@@ -148,7 +148,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if !s.now().Before(h.expires) {
 		return store.Record{}, store.ErrNotFound
 	}
-	return store.Record{ID: token, Data: data, Created: h.created, Expires: h.expires, Version: h.version}, nil
+	return store.Record{ID: token, Data: data, Created: h.created, Expires: h.expires, Version: h.version, UserID: h.user}, nil
 }
 
 // Save writes r to the file of r.ID and returns r.ID as the token. An ID
@@ -181,6 +181,9 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	if !store.ValidID(r.ID) {
 		return "", 0, fmt.Errorf("session: filestore: save: %w", store.ErrInvalidID)
 	}
+	if len(r.UserID) > maxUserLen {
+		return "", 0, fmt.Errorf("session: filestore: save: user ID of %d bytes, at most %d", len(r.UserID), maxUserLen)
+	}
 	n := name(r.ID)
 	path := filepath.Join(s.dir, n)
 	now := s.now()
@@ -201,7 +204,12 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		return "", 0, nil
 	}
 	s.sweep.Start()
-	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires, cur+1))
+	if r.UserID != "" {
+		if err := s.link(r.UserID, n); err != nil {
+			return "", 0, backendErr("save", err)
+		}
+	}
+	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires, cur+1, r.UserID))
 	if err != nil {
 		return "", 0, backendErr("save", err)
 	}

@@ -18,8 +18,10 @@ import (
 //	16      8     expires, Unix nanoseconds
 //	24      4     length n of the data
 //	28      8     the record's version (format 2 only; format 1 means 1)
-//	36      n     data
-//	36+n    4     CRC-32C (Castagnoli) of bytes [0, 36+n)
+//	36      2     length u of the user ID (format 2 only)
+//	38      u     the user ID the session is tied to (format 2 only)
+//	38+u    n     data
+//	38+u+n  4     CRC-32C (Castagnoli) of everything before it
 //
 // The header comes first so that the sweep can read just the header to
 // learn a file's expiry.
@@ -27,7 +29,8 @@ const (
 	magic      = "SESS"
 	format     = 2
 	headerLen1 = 28 // the header of format 1
-	headerLen  = 36 // the header of format 2, the longest
+	headerLen  = 38 // the fixed header of format 2, the longest (the user ID follows)
+	maxUserLen = 1<<16 - 1
 	crcLen     = 4
 
 	// maxDataLen bounds the length field; files claiming more are corrupt
@@ -48,16 +51,20 @@ var (
 )
 
 // encode returns the file contents for one record.
-func encode(data []byte, created, expires time.Time, version uint64) []byte {
-	buf := make([]byte, headerLen+len(data)+crcLen)
+// The caller keeps user under maxUserLen bytes.
+func encode(data []byte, created, expires time.Time, version uint64, user string) []byte {
+	size := headerLen + len(user)
+	buf := make([]byte, size+len(data)+crcLen)
 	copy(buf, magic)
 	buf[4] = format
 	binary.BigEndian.PutUint64(buf[8:], uint64(toNanos(created)))
 	binary.BigEndian.PutUint64(buf[16:], uint64(toNanos(expires)))
 	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
 	binary.BigEndian.PutUint64(buf[28:], version)
-	copy(buf[headerLen:], data)
-	n := headerLen + len(data)
+	binary.BigEndian.PutUint16(buf[36:], uint16(len(user)))
+	copy(buf[headerLen:], user)
+	copy(buf[size:], data)
+	n := size + len(data)
 	binary.BigEndian.PutUint32(buf[n:], crc32.Checksum(buf[:n], castagnoli))
 	return buf
 }
@@ -67,7 +74,8 @@ type header struct {
 	created, expires time.Time
 	dataLen          int
 	version          uint64
-	size             int // the header's length in the file
+	size             int    // the header's length in the file, the user ID included
+	user             string // set by decode only
 }
 
 // decodeHeader checks and decodes the header at the start of b.
@@ -86,7 +94,8 @@ func decodeHeader(b []byte) (header, error) {
 		if len(b) < headerLen {
 			return header{}, errShort
 		}
-		h.version, h.size = binary.BigEndian.Uint64(b[28:]), headerLen
+		h.version = binary.BigEndian.Uint64(b[28:])
+		h.size = headerLen + int(binary.BigEndian.Uint16(b[36:]))
 	}
 	n := binary.BigEndian.Uint32(b[24:])
 	if n > maxDataLen {
@@ -111,6 +120,9 @@ func decode(b []byte) (header, []byte, error) {
 	n := h.size + h.dataLen
 	if crc32.Checksum(b[:n], castagnoli) != binary.BigEndian.Uint32(b[n:]) {
 		return header{}, nil, errChecksum
+	}
+	if h.size > headerLen1 { // format 2: the user ID follows the fixed header
+		h.user = string(b[headerLen:h.size])
 	}
 	var data []byte
 	if h.dataLen > 0 {

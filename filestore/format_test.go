@@ -17,8 +17,8 @@ import (
 // whatever it accepts re-encodes to the same bytes.
 func FuzzDecode(f *testing.F) {
 	now := time.Unix(0, 1_900_000_000_123_456_789)
-	f.Add(encode([]byte("hello"), now, now.Add(time.Hour), 3))
-	f.Add(encode(nil, time.Time{}, now, 1))
+	f.Add(encode([]byte("hello"), now, now.Add(time.Hour), 3, "user-42"))
+	f.Add(encode(nil, time.Time{}, now, 1, ""))
 	f.Add([]byte("SESS"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, data, err := decode(b)
@@ -28,7 +28,7 @@ func FuzzDecode(f *testing.F) {
 		if b[4] != format {
 			return // an older format: re-encoding upgrades it
 		}
-		if again := encode(data, h.created, h.expires, h.version); !bytes.Equal(again, b) {
+		if again := encode(data, h.created, h.expires, h.version, h.user); !bytes.Equal(again, b) {
 			t.Fatalf("decode accepted %x, which encodes back as %x", b, again)
 		}
 	})

@@ -65,12 +65,53 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return removed, nil
+			return removed, s.pruneLinks(ctx)
 		}
 		if err != nil {
 			return removed, backendErr("delete expired", err)
 		}
 	}
+}
+
+// pruneLinks removes the user index's links to session files that are
+// gone, and the user folders left empty. Links to live sessions stay.
+func (s *Store) pruneLinks(ctx context.Context) error {
+	root := filepath.Join(s.dir, usersDir)
+	users, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return backendErr("delete expired", err)
+	}
+	for _, u := range users {
+		if !u.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, u.Name())
+		links, err := os.ReadDir(dir)
+		if err != nil {
+			return backendErr("delete expired", err)
+		}
+		left := len(links)
+		for _, l := range links {
+			if err := ctx.Err(); err != nil {
+				return backendErr("delete expired", err)
+			}
+			if !isSessionName(l.Name()) {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(s.dir, l.Name())); errors.Is(err, fs.ErrNotExist) {
+				if os.Remove(filepath.Join(dir, l.Name())) == nil {
+					left--
+				}
+			}
+		}
+		if left == 0 {
+			_ = os.Remove(dir) // fails harmlessly if a Save just linked a session
+		}
+	}
+	return nil
 }
 
 // isSessionName reports whether n is exactly 64 lowercase hex digits and

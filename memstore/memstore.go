@@ -65,6 +65,7 @@ type Store struct {
 	shards   []shard
 	sweep    *sweep.Loop // the background sweep, started by the first Save
 	blocking locks.Table // the blocking mode's locks
+	users    userIndex   // the sessions of each user (Login)
 }
 
 type shard struct {
@@ -89,6 +90,7 @@ type entry struct {
 	created time.Time
 	expires time.Time
 	version uint64
+	userID  string
 	lastUse atomic.Int64 // Unix nanoseconds of the last Load or Save
 }
 
@@ -154,7 +156,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		sh.mu.RUnlock()
 		return store.Record{}, store.ErrNotFound
 	}
-	r := store.Record{ID: token, Created: e.created, Expires: e.expires, Version: e.version}
+	r := store.Record{ID: token, Created: e.created, Expires: e.expires, Version: e.version, UserID: e.userID}
 	if len(e.data) > 0 {
 		r.Data = append([]byte(nil), e.data...)
 	}
@@ -233,13 +235,16 @@ func (s *Store) put(ctx context.Context, op string, r store.Record, cas bool) (s
 		}
 		sh.m[key] = e
 	}
-	e.data, e.created, e.expires, e.version = data, r.Created, r.Expires, version
+	e.data, e.created, e.expires, e.version, e.userID = data, r.Created, r.Expires, version, r.UserID
 	sh.gen++
 	if r.Expires.Before(sh.earliest) {
 		sh.earliest = r.Expires
 	}
 	e.touch(now)
 	sh.mu.Unlock()
+	if r.UserID != "" {
+		s.users.add(r.UserID, key, s.alive)
+	}
 	return r.ID, version, nil
 }
 

@@ -27,6 +27,10 @@ type Record struct {
 	// Stores that implement Swapper fill it in on Load; others leave it 0.
 	// Save ignores it.
 	Version uint64
+	// UserID ties the session to a user (the manager's Login). Stores that
+	// implement UserIndex keep it and find sessions by it; others ignore
+	// it. Empty means no user.
+	UserID string
 }
 
 // Store is the contract every storage driver implements.
@@ -89,6 +93,27 @@ type Locker interface {
 	// block the session forever). unlock releases the lock if this caller
 	// still holds it; it is safe to call more than once.
 	Lock(ctx context.Context, id string, lease time.Duration) (unlock func(context.Context) error, err error)
+}
+
+// UserSession is one of a user's sessions, as UserIndex lists it.
+type UserSession struct {
+	// Handle names the session for DeleteUserSession: HashID of its ID.
+	// It is not a token: it opens nothing.
+	Handle string
+	// Record is the stored record; its ID is empty (server-side stores do
+	// not keep IDs).
+	Record Record
+}
+
+// UserIndex is implemented by stores that can find the sessions of one
+// user: for "your devices" pages, and to end a user's other sessions.
+type UserIndex interface {
+	// UserSessions returns the live sessions whose UserID is userID, in
+	// no particular order.
+	UserSessions(ctx context.Context, userID string) ([]UserSession, error)
+	// DeleteUserSession deletes the session with the given handle if it
+	// belongs to userID. Deleting a missing session is not an error.
+	DeleteUserSession(ctx context.Context, userID, handle string) error
 }
 
 // Pruner is implemented by stores that keep expired records until they are

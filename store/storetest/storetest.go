@@ -7,8 +7,8 @@
 // tampered tokens are [store.ErrNotFound]; deletes are idempotent; data is
 // never aliased between caller and store; cancelled contexts fail; and many
 // goroutines may use one store at once (run it under -race). Optional
-// abilities ([store.Toucher], [store.Swapper], [store.Pruner]) are tested
-// when present.
+// abilities ([store.Toucher], [store.Swapper], [store.UserIndex],
+// [store.Pruner]) are tested when present.
 package storetest
 
 import (
@@ -97,6 +97,7 @@ func Run(t *testing.T, newStore NewFunc, opts Options) {
 		{"SaveIfDeletedStaysDeleted", s.saveIfDeleted},
 		{"SaveIfExpired", s.saveIfExpired},
 		{"SaveIfRace", s.saveIfRace},
+		{"UserSessions", s.userSessions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.fn)
