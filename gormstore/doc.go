@@ -31,6 +31,8 @@
 //   - user_id, ip_address, user_agent: nullable, for features to come
 //     (listing a user's sessions); the store leaves them alone.
 //   - last_activity: the time of the last save or touch.
+//   - lock_token, locked_until: nullable, the session's lock (see Locks
+//     below); no save or touch writes them.
 //
 // Times are written in UTC with microsecond precision. Every comparison
 // with the current time uses a bound parameter read from [Options.Now],
@@ -80,7 +82,37 @@
 // logged by GORM as an error ("record not found"). Every failure of the
 // database — and a cancelled context — is an error that wraps both
 // [store.ErrBackend] and its cause, so [errors.Is] works for either (the
-// contention errors of SaveIf above excepted). The store itself never logs.
+// contention errors of SaveIf above excepted; a Lock that gave up waiting
+// is [store.ErrLockTimeout]). The store itself never logs.
+//
+// # Locks
+//
+// The store implements [store.Locker] (the manager's blocking mode) in the
+// session's own row. [Store.Lock] is one UPDATE ... SET lock_token = ?,
+// locked_until = ? WHERE id = ? AND (locked_until IS NULL OR locked_until
+// <= ?), with a random token of the caller and the end of its lease; when
+// it updates no row, a SELECT COUNT tells a lock held by someone else from
+// a missing row, and Lock tries again after a short jittered pause (2 to
+// 20 ms) until its context is done, which is an error wrapping
+// [store.ErrLockTimeout] and the context's error. A busy database
+// (SQLITE_BUSY) or other contention during an attempt is retried the same
+// way. unlock is one UPDATE that clears both columns WHERE id = ? AND
+// lock_token = ?, so a holder whose lease ran out never releases the lock
+// that another request took since; calling it again does nothing. Save,
+// SaveIf and Touch name the columns they write and leave the lock alone.
+//
+// Leases are real time, read from time.Now rather than [Options.Now] and
+// bound as parameters like every other time, so the processes that share a
+// table need clocks that agree to well within a lease.
+//
+// An ID without a row (an expired row still counts as one) has no session
+// to protect: the manager answers such a request with a fresh session under
+// a new ID and never writes to the old one. Lock then returns at once, with
+// an unlock that does nothing; so does a waiter whose holder deleted the row
+// (the session was destroyed or regenerated) in the meantime.
+//
+// [Store.Migrate] adds lock_token and locked_until to a table created by an
+// earlier release.
 //
 // # Dialect notes
 //

@@ -47,8 +47,8 @@ type Options struct {
 }
 
 // Store is a session store in a database table reached through GORM. It
-// implements store.Store, store.Toucher, store.Swapper, store.Pruner and
-// io.Closer.
+// implements store.Store, store.Toucher, store.Swapper, store.Locker,
+// store.Pruner and io.Closer.
 //
 // A Store is safe for concurrent use by multiple goroutines.
 type Store struct {

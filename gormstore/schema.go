@@ -9,15 +9,17 @@ import (
 // conventions (CreatedAt, UpdatedAt) so that GORM never fills a time from
 // its own clock instead of the store's.
 type row struct {
-	ID           string    `gorm:"column:id;primaryKey;size:64;not null"`
-	Data         []byte    `gorm:"column:data;not null"`
-	ExpiresAt    time.Time `gorm:"column:expires_at;not null;index"`
-	Created      time.Time `gorm:"column:created_at;not null"`
-	Version      int64     `gorm:"column:version;not null"`
-	UserID       *string   `gorm:"column:user_id;size:255;index"`
-	IPAddress    *string   `gorm:"column:ip_address;size:45"`
-	UserAgent    *string   `gorm:"column:user_agent"`
-	LastActivity time.Time `gorm:"column:last_activity;not null"`
+	ID           string     `gorm:"column:id;primaryKey;size:64;not null"`
+	Data         []byte     `gorm:"column:data;not null"`
+	ExpiresAt    time.Time  `gorm:"column:expires_at;not null;index"`
+	Created      time.Time  `gorm:"column:created_at;not null"`
+	Version      int64      `gorm:"column:version;not null"`
+	UserID       *string    `gorm:"column:user_id;size:255;index"`
+	IPAddress    *string    `gorm:"column:ip_address;size:45"`
+	UserAgent    *string    `gorm:"column:user_agent"`
+	LastActivity time.Time  `gorm:"column:last_activity;not null"`
+	LockToken    *string    `gorm:"column:lock_token;size:64"`
+	LockedUntil  *time.Time `gorm:"column:locked_until"`
 }
 
 // mysqlRow is row as Migrate creates it on MySQL: GORM's MySQL dialect
@@ -27,15 +29,17 @@ type row struct {
 // columns on every run.) Only Migrate uses it; the statements name the
 // columns.
 type mysqlRow struct {
-	ID           string    `gorm:"column:id;primaryKey;size:64;not null"`
-	Data         []byte    `gorm:"column:data;not null"`
-	ExpiresAt    time.Time `gorm:"column:expires_at;not null;index;precision:6"`
-	Created      time.Time `gorm:"column:created_at;not null;precision:6"`
-	Version      int64     `gorm:"column:version;not null"`
-	UserID       *string   `gorm:"column:user_id;size:255;index"`
-	IPAddress    *string   `gorm:"column:ip_address;size:45"`
-	UserAgent    *string   `gorm:"column:user_agent"`
-	LastActivity time.Time `gorm:"column:last_activity;not null;precision:6"`
+	ID           string     `gorm:"column:id;primaryKey;size:64;not null"`
+	Data         []byte     `gorm:"column:data;not null"`
+	ExpiresAt    time.Time  `gorm:"column:expires_at;not null;index;precision:6"`
+	Created      time.Time  `gorm:"column:created_at;not null;precision:6"`
+	Version      int64      `gorm:"column:version;not null"`
+	UserID       *string    `gorm:"column:user_id;size:255;index"`
+	IPAddress    *string    `gorm:"column:ip_address;size:45"`
+	UserAgent    *string    `gorm:"column:user_agent"`
+	LastActivity time.Time  `gorm:"column:last_activity;not null;precision:6"`
+	LockToken    *string    `gorm:"column:lock_token;size:64"`
+	LockedUntil  *time.Time `gorm:"column:locked_until;precision:6"`
 }
 
 // Column names, in one place.
@@ -46,6 +50,8 @@ const (
 	colCreatedAt    = "created_at"
 	colVersion      = "version"
 	colLastActivity = "last_activity"
+	colLockToken    = "lock_token"
+	colLockedUntil  = "locked_until"
 )
 
 // maxTableLen keeps the names GORM derives for the indexes
@@ -72,8 +78,10 @@ func validTable(name string) bool {
 }
 
 // Migrate creates the session table and its indexes if they are missing
-// (GORM's AutoMigrate of the table's model). It is idempotent and safe to
-// run at every start-up; it never drops or rewrites data. Run it from one
+// (GORM's AutoMigrate of the table's model), and adds the columns that a
+// table made by an earlier release lacks (lock_token and locked_until, for
+// Lock). It is idempotent and safe to run at every start-up; it never drops
+// or rewrites data. Run it from one
 // process at a time: two first-time migrations racing each other may both
 // try to create the table, and one of them fails.
 func (s *Store) Migrate(ctx context.Context) error {

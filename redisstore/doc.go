@@ -1,5 +1,6 @@
 // Package redisstore is the Redis driver of the session library: a
-// [store.Store], [store.Toucher] and [store.Swapper] on top of go-redis v9.
+// [store.Store], [store.Toucher], [store.Swapper] and [store.Locker] on top
+// of go-redis v9.
 //
 // [New] takes any [redis.UniversalClient]: a single server
 // ([redis.NewClient]), Redis Cluster ([redis.NewClusterClient]) or a master
@@ -46,12 +47,33 @@
 // Expiry times are kept to the millisecond. The driver needs Redis 7.0 or
 // later (PEXPIRETIME) and never uses the KEYS command.
 //
+// # Locks
+//
+// [Store.Lock] (the manager's blocking mode) keeps the lock of a session in
+// a key of its own: the session's key followed by ":lock", holding a random
+// token of the holder (nothing of the session ID) with the lease as its TTL.
+// Lock takes it with one SET NX PX and, while another holder has it, tries
+// again after a short jittered pause (2 to 20 ms) until its context is done,
+// which is an error wrapping [store.ErrLockTimeout] and the context's error.
+// unlock is one EVALSHA of a script that DELs the key only if it still holds
+// the caller's token, so a holder whose lease ran out never releases the
+// lock that another request took since. Both touch one key, so the lock
+// works on Redis Cluster (where the lock key may live in another slot than
+// the session's: nothing needs both in one command). The lease is the
+// key's TTL, kept by the server, so a crashed holder frees the lock when it
+// ends.
+//
+// The lock is as strong as a single Redis master: with Sentinel, a
+// failover that loses the last writes (replication is asynchronous) can
+// lose a lock too, and two requests may then overlap once.
+//
 // # Errors
 //
 // A token that is not a well-formed session ID is [store.ErrNotFound]
 // without a round trip, and so is a missing key. A value whose header is not
 // one this package wrote is [store.ErrCorrupt]. A SaveIf whose expected
 // version is not the stored one is [store.ErrConflict], which does not wrap
-// [store.ErrBackend]. Every other failure (network, timeout, cancelled
+// [store.ErrBackend]; a Lock that gave up waiting is
+// [store.ErrLockTimeout]. Every other failure (network, timeout, cancelled
 // context, a Redis error reply) wraps both [store.ErrBackend] and its cause.
 package redisstore

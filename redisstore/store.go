@@ -24,10 +24,10 @@ type Options struct {
 	Prefix string
 }
 
-// Store keeps sessions in Redis. It implements store.Store, store.Toucher
-// and store.Swapper. A Store is safe for concurrent use by multiple goroutines
-// (as the go-redis client it wraps is); it holds no state of its own besides
-// its configuration.
+// Store keeps sessions in Redis. It implements store.Store, store.Toucher,
+// store.Swapper and store.Locker. A Store is safe for concurrent use by
+// multiple goroutines (as the go-redis client it wraps is); it holds no
+// state of its own besides its configuration.
 type Store struct {
 	client redis.UniversalClient
 	prefix string
