@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -108,6 +109,13 @@ type Config struct {
 	BlockWait time.Duration
 	// BlockLease is how long a lock lasts at most. Zero means 1 minute.
 	BlockLease time.Duration
+
+	// OnStoreEvent, if set, is called after every store call the manager
+	// makes, with what it was, how long it took, how many bytes it moved and
+	// how it ended: the hook for metrics (package otelsession records them
+	// with OpenTelemetry). It runs on the request's goroutine and must be
+	// fast and safe for concurrent use.
+	OnStoreEvent func(ctx context.Context, e StoreEvent)
 
 	// Logger receives the manager's warnings and errors. Nil means
 	// slog.Default() at the time of logging.

@@ -22,8 +22,9 @@ const MaxTokenLen = 4096
 // Manager starts, saves and destroys sessions in one Store. It is safe for
 // concurrent use; the data map of one session belongs to one request.
 type Manager struct {
-	store Store
-	cfg   Config
+	store  Store
+	cfg    Config
+	driver string // for StoreEvent
 }
 
 // NewManager returns a Manager for store, configured from the SESSION_*
@@ -55,7 +56,7 @@ func New(st Store, cfg Config) (*Manager, error) {
 	if _, ok := st.(store.Locker); cfg.Blocking != nil && !ok {
 		return nil, fmt.Errorf("%w: Config.Blocking needs a store that can lock (every server-side driver); %T cannot", ErrConfig, st)
 	}
-	return &Manager{store: st, cfg: cfg.withDefaults()}, nil
+	return &Manager{store: st, cfg: cfg.withDefaults(), driver: driverName(st)}, nil
 }
 
 // Store returns the manager's store.
@@ -94,7 +95,9 @@ func (m *Manager) load(r *http.Request) (string, map[string]interface{}, error) 
 	if err != nil || !store.ValidToken(c.Value, MaxTokenLen) {
 		return m.fresh()
 	}
+	t0 := m.begin()
 	rec, err := m.store.Load(ctx, c.Value)
+	m.observe(ctx, "load", t0, len(rec.Data), err)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if errors.Is(err, store.ErrCorrupt) {
@@ -165,7 +168,10 @@ func (m *Manager) Destroy(w http.ResponseWriter, id string) error {
 		}
 	}
 	if store.ValidID(id) {
-		if err := m.store.Delete(ctx, id); err != nil {
+		t0 := m.begin()
+		err := m.store.Delete(ctx, id)
+		m.observe(ctx, "delete", t0, 0, err)
+		if err != nil {
 			return backendErr("destroy", err)
 		}
 	}
@@ -218,7 +224,10 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 		return "", err
 	}
 	if old.stored {
-		if err := m.store.Delete(ctx, old.id); err != nil {
+		t0 := m.begin()
+		err := m.store.Delete(ctx, old.id)
+		m.observe(ctx, "delete", t0, 0, err)
+		if err != nil {
 			return newID, backendErr("regenerate: delete old session", err)
 		}
 	}
@@ -298,7 +307,9 @@ func (m *Manager) commit(ctx context.Context, h http.Header, id string, data map
 func (m *Manager) write(ctx context.Context, rec store.Record, st *state, data map[string]interface{}, enc *encoded) (string, uint64, map[string][]byte, error) {
 	sw, ok := m.store.(store.Swapper)
 	if !ok {
+		t0 := m.begin()
 		token, err := m.store.Save(ctx, rec)
+		m.observe(ctx, "save", t0, len(rec.Data), err)
 		if err != nil {
 			return "", 0, nil, backendErr("save", err)
 		}
@@ -306,7 +317,9 @@ func (m *Manager) write(ctx context.Context, rec store.Record, st *state, data m
 	}
 	merged := false
 	for attempt := 0; ; attempt++ {
+		t0 := m.begin()
 		token, version, err := sw.SaveIf(ctx, rec)
+		m.observe(ctx, "save", t0, len(rec.Data), err)
 		if err == nil {
 			if merged {
 				return token, version, enc.mergedEntries(), nil
@@ -322,7 +335,9 @@ func (m *Manager) write(ctx context.Context, rec store.Record, st *state, data m
 		if err := backoff(ctx, attempt); err != nil {
 			return "", 0, nil, backendErr("save", err)
 		}
+		t0 = m.begin()
 		cur, err := m.store.Load(ctx, rec.ID)
+		m.observe(ctx, "load", t0, len(cur.Data), err)
 		if errors.Is(err, store.ErrNotFound) {
 			return "", 0, nil, nil
 		}
@@ -371,9 +386,12 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 		return nil
 	}
 	token, version := st.id, st.version
+	t0 := m.begin()
+	var err error
+	defer func() { m.observe(ctx, "touch", t0, 0, err) }()
 	switch s := m.store.(type) {
 	case store.Toucher:
-		if err := s.Touch(ctx, st.id, expires); err != nil {
+		if err = s.Touch(ctx, st.id, expires); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				st.gone = true // destroyed or expired meanwhile: do not bring it back
 				return nil
@@ -381,7 +399,6 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 			return backendErr("touch", err)
 		}
 	case store.Swapper:
-		var err error
 		token, version, err = s.SaveIf(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, Version: st.version, UserID: UserID(data)})
 		if errors.Is(err, store.ErrConflict) {
 			return nil // another request wrote, and so moved the expiry
@@ -390,7 +407,6 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 			return backendErr("touch", err)
 		}
 	default:
-		var err error
 		token, err = m.store.Save(ctx, store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, UserID: UserID(data)})
 		if err != nil {
 			return backendErr("touch", err)

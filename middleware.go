@@ -135,7 +135,9 @@ func (m *Manager) lock(r *http.Request) (func(context.Context) error, error) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), m.cfg.BlockWait)
 	defer cancel()
+	t0 := m.begin()
 	unlock, err := m.store.(store.Locker).Lock(ctx, c.Value, m.cfg.BlockLease)
+	m.observe(ctx, "lock", t0, 0, err)
 	if err != nil {
 		if errors.Is(err, store.ErrLockTimeout) {
 			return nil, fmt.Errorf("session: waited %s: %w", m.cfg.BlockWait, err)
