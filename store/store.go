@@ -116,6 +116,12 @@ type UserIndex interface {
 	DeleteUserSession(ctx context.Context, userID, handle string) error
 }
 
+// Counter is implemented by stores that can count their live sessions
+// (for operations tools; it may scan the whole store).
+type Counter interface {
+	Count(ctx context.Context) (int, error)
+}
+
 // Pruner is implemented by stores that keep expired records until they are
 // removed (file, database). DeleteExpired removes them and reports how many
 // it removed.

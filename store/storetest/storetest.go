@@ -98,6 +98,7 @@ func Run(t *testing.T, newStore NewFunc, opts Options) {
 		{"SaveIfExpired", s.saveIfExpired},
 		{"SaveIfRace", s.saveIfRace},
 		{"UserSessions", s.userSessions},
+		{"Count", s.count},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.fn)
