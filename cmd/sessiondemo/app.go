@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -21,10 +23,13 @@ const rememberFor = 30 * 24 * time.Hour
 // newApp builds the demo's routes. Static routes (the favicon, the style
 // sheet) stay outside the session middleware: a browser's automatic request
 // for /favicon.ico would otherwise count as a request and age the flashes.
-func newApp(m *session.Manager) http.Handler {
+func newApp(m *session.Manager, met *metrics) http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	if met != nil {
+		r.GET("/metrics", gin.WrapH(met))
+	}
 	r.GET("/style.css", func(c *gin.Context) { c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(styleCSS)) })
 
 	a := &app{m: m}
@@ -37,6 +42,9 @@ func newApp(m *session.Manager) http.Handler {
 	s.POST("/logout", a.logout)
 	s.GET("/profile", a.profileForm)
 	s.POST("/profile", a.saveProfile)
+	s.GET("/devices", a.devices)
+	s.POST("/devices/end", a.endDevice)
+	s.POST("/devices/others", a.endOtherDevices)
 	return r
 }
 
@@ -54,12 +62,20 @@ type page struct {
 	Profile  map[string]string
 	Password string
 	CSRF     string
+	Devices  []device
+	NoIndex  bool // the driver cannot list a user's sessions
+}
+
+// device is one row of the "your devices" page.
+type device struct {
+	session.SessionInfo
+	Current bool
 }
 
 func (a *app) page(c *gin.Context, title string) page {
 	data := middleware.Data(c)
 	p := page{Title: title, Password: demoPassword}
-	p.User, _ = data["user"].(string)
+	p.User = session.UserID(data)
 	if p.User != "" || title == "Sign in" {
 		// Only pages with a form need the token: a page view alone
 		// creates no session.
@@ -102,12 +118,12 @@ func (a *app) login(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/login")
 		return
 	}
-	// A new ID on sign-in: an ID anyone knew before is worthless after.
-	if _, err := a.m.Regenerate(c.Writer, middleware.ID(c), data); err != nil {
+	// Login ties the session to the user and regenerates its ID: an ID
+	// anyone knew before is worthless after.
+	if _, err := a.m.Login(c.Writer, c.Request, name); err != nil {
 		c.AbortWithError(http.StatusInternalServerError, err)
 		return
 	}
-	data["user"] = name
 	if c.PostForm("remember") != "" {
 		a.m.SetLifetime(data, rememberFor, 3*rememberFor)
 	}
@@ -126,7 +142,7 @@ func (a *app) logout(c *gin.Context) {
 }
 
 func (a *app) signedIn(c *gin.Context) bool {
-	if _, ok := middleware.Data(c)["user"].(string); ok {
+	if session.UserID(middleware.Data(c)) != "" {
 		return true
 	}
 	a.m.Flash(middleware.Data(c), "error", "Please sign in first.")
@@ -181,4 +197,55 @@ func (a *app) saveProfile(c *gin.Context) {
 	data["profile"] = in
 	a.m.Flash(data, "success", "Profile saved.")
 	c.Redirect(http.StatusSeeOther, "/profile")
+}
+
+func (a *app) devices(c *gin.Context) {
+	if !a.signedIn(c) {
+		return
+	}
+	p := a.page(c, "Your devices")
+	list, err := a.m.UserSessions(c.Request.Context(), p.User)
+	switch {
+	case errors.Is(err, session.ErrNoUserIndex):
+		p.NoIndex = true
+	case err != nil:
+		c.AbortWithError(http.StatusInternalServerError, err)
+		return
+	}
+	current := session.Handle(middleware.ID(c))
+	for _, s := range list {
+		p.Devices = append(p.Devices, device{SessionInfo: s, Current: s.Handle == current})
+	}
+	render(c, http.StatusOK, "devices", p)
+}
+
+func (a *app) endDevice(c *gin.Context) {
+	if !a.signedIn(c) {
+		return
+	}
+	data := middleware.Data(c)
+	if c.PostForm("handle") == session.Handle(middleware.ID(c)) {
+		a.logout(c) // this device
+		return
+	}
+	if err := a.m.EndUserSession(c.Request.Context(), session.UserID(data), c.PostForm("handle")); err != nil {
+		c.AbortWithError(http.StatusInternalServerError, err)
+		return
+	}
+	a.m.Flash(data, "success", "That device has been signed out.")
+	c.Redirect(http.StatusSeeOther, "/devices")
+}
+
+func (a *app) endOtherDevices(c *gin.Context) {
+	if !a.signedIn(c) {
+		return
+	}
+	data := middleware.Data(c)
+	n, err := a.m.EndUserSessions(c.Request.Context(), session.UserID(data), middleware.ID(c))
+	if err != nil {
+		c.AbortWithError(http.StatusInternalServerError, err)
+		return
+	}
+	a.m.Flash(data, "success", fmt.Sprintf("Signed out %d other device(s).", n))
+	c.Redirect(http.StatusSeeOther, "/devices")
 }

@@ -87,7 +87,7 @@ func TestDemoWalkthrough(t *testing.T) {
 				t.Fatal(err)
 			}
 			jar, _ := cookiejar.New(nil)
-			srv := httptest.NewServer(newApp(m))
+			srv := httptest.NewServer(newApp(m, nil))
 			t.Cleanup(srv.Close)
 			v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar}} // follows redirects, like a browser
 
@@ -147,7 +147,7 @@ func TestFaviconDoesNotAgeFlashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	srv := httptest.NewServer(newApp(m))
+	srv := httptest.NewServer(newApp(m, nil))
 	t.Cleanup(srv.Close)
 	v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if code, _ := v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}}); code != http.StatusSeeOther {
@@ -172,7 +172,7 @@ func TestRememberMe(t *testing.T) {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	srv := httptest.NewServer(newApp(m))
+	srv := httptest.NewServer(newApp(m, nil))
 	t.Cleanup(srv.Close)
 	v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	body := v.page("/login")
@@ -189,4 +189,71 @@ func TestRememberMe(t *testing.T) {
 			t.Fatalf("remember-me cookie Max-Age = %d, want %d", c.MaxAge, int(rememberFor/time.Second))
 		}
 	}
+}
+
+func newVisitor(t *testing.T, srv *httptest.Server) *visitor {
+	jar, _ := cookiejar.New(nil)
+	return &visitor{t: t, srv: srv, c: &http.Client{Jar: jar}}
+}
+
+// TestDevicesPage: sign in on two devices, see both, sign out the other.
+func TestDevicesPage(t *testing.T) {
+	for _, d := range backends.All(secret, session.DefaultCookieName) {
+		t.Run(d.Name, func(t *testing.T) {
+			m, err := session.New(d.New(t, nil), session.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(newApp(m, nil))
+			t.Cleanup(srv.Close)
+			laptop, phone := newVisitor(t, srv), newVisitor(t, srv)
+			for _, v := range []*visitor{laptop, phone} {
+				v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}})
+			}
+			body := laptop.page("/devices")
+			if d.ClientSide {
+				if !strings.Contains(body, "cannot list") {
+					t.Fatalf("cookie driver devices page:\n%s", body)
+				}
+				return
+			}
+			if n := strings.Count(body, `action="/devices/end"`); n != 2 || strings.Count(body, "(this device)") != 1 {
+				t.Fatalf("devices page lists %d sessions:\n%s", n, body)
+			}
+			_, body = laptop.submit("/devices", "/devices/others", nil)
+			if !strings.Contains(body, "Signed out 1 other device(s).") {
+				t.Fatalf("after signing out the others:\n%s", body)
+			}
+			if body := phone.page("/"); strings.Contains(body, "Signed in as") {
+				t.Fatal("the other device is still signed in")
+			}
+			laptop.page("/", "Signed in as <b>ada</b>")
+		})
+	}
+}
+
+func TestMetricsPage(t *testing.T) {
+	met := newMetrics()
+	m, err := session.New(backends.All(secret, session.DefaultCookieName)[0].New(t, nil), session.Config{OnStoreEvent: met.record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newApp(m, met))
+	t.Cleanup(srv.Close)
+	v := newVisitor(t, srv)
+	v.page("/")
+	v.page("/")
+	body := v.page("/metrics", `session_store_operations_total{op="save",driver="memstore",outcome="ok"} 2`,
+		`session_store_operations_total{op="load",driver="memstore",outcome="ok"} 1`, "session_store_duration_seconds_count")
+	if strings.Contains(body, v.c.Jar.Cookies(mustURL(srv.URL))[0].Value) {
+		t.Fatal("a session ID in the metrics")
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -49,6 +49,8 @@ func run() error {
 		return err
 	}
 	cfg.Logger = logger
+	met := newMetrics()
+	cfg.OnStoreEvent = met.record
 	db, err := openDB(cfg.Driver)
 	if err != nil {
 		return err
@@ -66,7 +68,7 @@ func run() error {
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	srv := &http.Server{Addr: *addr, Handler: newApp(m), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: newApp(m, met), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

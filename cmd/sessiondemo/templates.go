@@ -14,7 +14,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · session demo</title><link rel="stylesheet" href="/style.css"></head>
 <body><header><a class="brand" href="/">session demo</a><nav>
-{{if .User}}<span id="who">Signed in as <b>{{.User}}</b></span> <a href="/profile">Profile</a>
+{{if .User}}<span id="who">Signed in as <b>{{.User}}</b></span> <a href="/profile">Profile</a> <a href="/devices">Devices</a>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button id="logout">Sign out</button></form>
 {{else}}<a href="/login" id="login-link">Sign in</a>{{end}}
 </nav></header><main>
@@ -25,6 +25,16 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 {{define "bottom"}}</main><footer>Sessions by github.com/seed-699a33a2/session</footer></body></html>{{end}}
 
 {{define "errors"}}{{with .}}<ul class="field-errors">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
+
+{{define "devices"}}{{template "top" .}}
+{{if .NoIndex}}<p class="note">This driver keeps nothing on the server (the cookie driver), so it cannot list or end your other sessions.</p>
+{{else}}<table class="card devices"><tr><th>Device</th><th>From</th><th>Signed in</th><th>Last active</th><th></th></tr>
+{{range .Devices}}<tr{{if .Current}} class="current"{{end}}><td>{{.UserAgent}}{{if .Current}} <b>(this device)</b>{{end}}</td><td>{{.IPAddress}}</td>
+<td>{{.Created.UTC.Format "2006-01-02 15:04"}}</td><td>{{.LastActivity.UTC.Format "2006-01-02 15:04"}}</td>
+<td><form method="post" action="/devices/end" class="inline"><input type="hidden" name="csrf_token" value="{{$.CSRF}}"><input type="hidden" name="handle" value="{{.Handle}}"><button>Sign out</button></form></td></tr>{{end}}
+</table>
+<form method="post" action="/devices/others"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button id="others">Sign out all other devices</button></form>{{end}}
+{{template "bottom" .}}{{end}}
 
 {{define "home"}}{{template "top" .}}
 <p>You have loaded this page <b id="visits">{{.Visits}}</b> time{{if ne .Visits 1}}s{{end}} in this session.</p>
@@ -88,5 +98,7 @@ button{margin-top:1rem;padding:.5rem 1rem;border:0;border-radius:.3rem;backgroun
 .inline{display:inline;margin-left:1rem}.inline button{margin:0;padding:.25rem .75rem;background:#4a5263}
 .field-errors{color:#b42318;margin:.25rem 0 0;padding-left:1.2rem;font-size:.9rem}
 .note{color:#5b6474;font-size:.9rem}
+.devices{width:100%;border-collapse:collapse}.devices th,.devices td{text-align:left;padding:.4rem;border-bottom:1px solid #e3e6eb;font-size:.9rem}
+.devices .current{background:#f0f4ff}
 footer{text-align:center;color:#8a91a0;font-size:.8rem;margin:3rem 0}
 `
