@@ -41,3 +41,19 @@ log "go vet"
 go vet "${pkgs[@]}"
 log "go test -race"
 go test -race -count=1 "${pkgs[@]}"
+
+# The modules that keep what only one adapter, the benchmarks or the
+# browser test need out of the library's go.mod. Skipped when packages were
+# named on the command line.
+if [ ${#@} -eq 0 ]; then
+  for mod in adapters/echo examples otelsession; do
+    log "$mod: go vet, go test -race"
+    (cd "$mod" && go vet ./... && go test -race -count=1 ./...)
+  done
+  log "bench: go vet (run the benchmarks with bench/run.sh)"
+  (cd bench && go vet ./...)
+  log "fuzz targets, ${FUZZTIME:=10s} each"
+  FUZZTIME=$FUZZTIME scripts/fuzz.sh
+  log "e2e: the demo in headless Chromium"
+  e2e/run.sh
+fi
