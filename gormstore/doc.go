@@ -28,8 +28,11 @@
 //   - version: 1 on insert, incremented by every save ([Store.Save] or
 //     [Store.SaveIf]; a touch leaves it alone). [Store.Load] returns it as
 //     [store.Record.Version] and [Store.SaveIf] compares it.
-//   - user_id, ip_address, user_agent: nullable, for features to come
-//     (listing a user's sessions); the store leaves them alone.
+//   - user_id: nullable and indexed, the record's [store.Record.UserID]
+//     (NULL for none), written by every save and returned by Load; see A
+//     user's sessions below.
+//   - ip_address, user_agent: nullable, for features to come; the store
+//     leaves them alone (the manager keeps these in the session data).
 //   - last_activity: the time of the last save or touch.
 //   - lock_token, locked_until: nullable, the session's lock (see Locks
 //     below); no save or touch writes them.
@@ -44,7 +47,8 @@
 // Each method is one statement: [Store.Load] is one SELECT, [Store.Save]
 // one atomic upsert (INSERT ... ON CONFLICT (id) DO UPDATE on PostgreSQL and
 // SQLite, INSERT ... ON DUPLICATE KEY UPDATE on MySQL) that updates only
-// data, expires_at, last_activity and version, [Store.Touch] one UPDATE and
+// data, expires_at, last_activity, user_id and version, [Store.Touch] one
+// UPDATE and
 // [Store.Delete] one DELETE (on MySQL, a Touch that changed no row asks
 // with a second statement whether the row exists, since MySQL counts rows
 // changed rather than rows matched). The store runs them without GORM's default
@@ -57,8 +61,8 @@
 // alike on every dialect (row locks do not: SQLite ignores FOR UPDATE):
 //
 //   - [Store.SaveIf] of a loaded record is one UPDATE ... SET data,
-//     expires_at, last_activity, version = version + 1 WHERE id = ? AND
-//     version = ? AND expires_at > ?; when it updates no row, another
+//     expires_at, last_activity, user_id, version = version + 1 WHERE id =
+//     ? AND version = ? AND expires_at > ?; when it updates no row, another
 //     request saved or deleted the session in between and SaveIf returns
 //     [store.ErrConflict]. The version always changes, so MySQL's count of
 //     rows changed is exact here.
@@ -84,6 +88,26 @@
 // [store.ErrBackend] and its cause, so [errors.Is] works for either (the
 // contention errors of SaveIf above excepted; a Lock that gave up waiting
 // is [store.ErrLockTimeout]). The store itself never logs.
+//
+// # A user's sessions
+//
+// The store implements [store.UserIndex] with the user_id column, which
+// every save writes, so a session re-tied to another user (or signed out,
+// NULL) moves with it at once:
+//
+//   - [Store.UserSessions] is one SELECT id, data, created_at, expires_at,
+//     version, user_id WHERE user_id = ? AND expires_at > ?, with the
+//     store's current time bound like every other; the handle of each
+//     session is its id column.
+//   - [Store.DeleteUserSession] is one DELETE WHERE id = ? AND user_id = ?.
+//     A handle that is not 64 lowercase hex digits does nothing, without a
+//     statement.
+//
+// User IDs match byte for byte on every dialect: MySQL's default collations
+// would find "ALICE" or "alice " equal to "alice", so on MySQL the DELETE
+// compares CAST(user_id AS BINARY) as well and UserSessions drops the rows
+// whose user_id differs in Go. The empty user ID means no user: it lists
+// and ends nothing.
 //
 // # Locks
 //

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -48,7 +49,7 @@ type Options struct {
 
 // Store is a session store in a database table reached through GORM. It
 // implements store.Store, store.Toucher, store.Swapper, store.Locker,
-// store.Pruner and io.Closer.
+// store.UserIndex, store.Pruner and io.Closer.
 //
 // A Store is safe for concurrent use by multiple goroutines.
 type Store struct {
@@ -62,10 +63,11 @@ type Store struct {
 }
 
 var (
-	_ store.Store   = (*Store)(nil)
-	_ store.Toucher = (*Store)(nil)
-	_ store.Swapper = (*Store)(nil)
-	_ store.Pruner  = (*Store)(nil)
+	_ store.Store     = (*Store)(nil)
+	_ store.Toucher   = (*Store)(nil)
+	_ store.Swapper   = (*Store)(nil)
+	_ store.Pruner    = (*Store)(nil)
+	_ store.UserIndex = (*Store)(nil)
 )
 
 const prefix = "session: gormstore: "
@@ -117,9 +119,10 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 	s.foundByRow = db.Dialector.Name() != "mysql"
 	s.upsert = clause.OnConflict{
 		Columns: []clause.Column{{Name: colID}},
-		// Exactly these columns: created_at and the user columns keep
-		// the values of the first insert.
-		DoUpdates: append(clause.AssignmentColumns([]string{colData, colExpiresAt, colLastActivity}),
+		// Exactly these columns: created_at, ip_address, user_agent and
+		// the lock keep their values. user_id is the record's, so a
+		// session re-tied to another user (or to none) moves with it.
+		DoUpdates: append(clause.AssignmentColumns([]string{colData, colExpiresAt, colLastActivity, colUserID}),
 			clause.Assignment{
 				Column: clause.Column{Name: colVersion},
 				// Qualified: PostgreSQL finds a bare "version" ambiguous
@@ -133,7 +136,7 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 // Load returns the live session that token names. A token that is not a
 // session ID is store.ErrNotFound without a query; otherwise Load is one
 // SELECT by the hash of the ID and the store's current time. The record's
-// Version is the row's version column.
+// Version is the row's version column, its UserID the user_id column.
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Record{}, backendErr("load", err)
@@ -143,7 +146,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	}
 	// Rows, not First/Take: a missing row is no error for GORM to log.
 	rows, err := s.db.WithContext(ctx).Table(s.table).
-		Select(colData, colCreatedAt, colExpiresAt, colVersion).
+		Select(colData, colCreatedAt, colExpiresAt, colVersion, colUserID).
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(token)}).
 		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
 		Limit(1).
@@ -158,27 +161,51 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		}
 		return store.Record{}, store.ErrNotFound
 	}
-	r := store.Record{ID: token}
-	var version int64
-	// database/sql copies into a []byte destination, so Data is the
-	// caller's own slice.
-	if err := rows.Scan(&r.Data, &r.Created, &r.Expires, &version); err != nil {
+	r, err := scanRecord(rows)
+	if err != nil {
 		return store.Record{}, backendErr("load", err)
-	}
-	if version > 0 {
-		r.Version = uint64(version)
 	}
 	if err := rows.Close(); err != nil {
 		return store.Record{}, backendErr("load", err)
 	}
+	r.ID = token
+	return r, nil
+}
+
+// scanRecord scans a row of data, created_at, expires_at, version and
+// user_id, after the columns in front (the id, for UserSessions).
+func scanRecord(rows *sql.Rows, front ...any) (store.Record, error) {
+	var (
+		r       store.Record
+		version int64
+		user    sql.NullString
+	)
+	// database/sql copies into a []byte destination, so Data is the
+	// caller's own slice.
+	if err := rows.Scan(append(front, &r.Data, &r.Created, &r.Expires, &version, &user)...); err != nil {
+		return store.Record{}, err
+	}
+	if version > 0 {
+		r.Version = uint64(version)
+	}
+	r.UserID = user.String
 	r.Created = r.Created.UTC()
 	r.Expires = r.Expires.UTC()
 	return r, nil
 }
 
+// userColumn is the value of the user_id column for user: NULL for none.
+func userColumn(user string) *string {
+	if user == "" {
+		return nil
+	}
+	return &user
+}
+
 // Save stores r with one atomic upsert and returns r.ID as the token. An
-// existing row keeps its created_at; its data, expiry and last activity are
-// replaced and its version incremented. A record whose expiry is not after
+// existing row keeps its created_at; its data, expiry, last activity and
+// user_id (r.UserID, NULL when empty) are replaced and its version
+// incremented. A record whose expiry is not after
 // the current time is deleted instead, and Save returns "". A zero
 // r.Created is stored as the current time.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
@@ -209,6 +236,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 		ExpiresAt:    utc(r.Expires),
 		Created:      utc(created),
 		Version:      1,
+		UserID:       userColumn(r.UserID),
 		LastActivity: now,
 	}
 	if err := s.db.WithContext(ctx).Table(s.table).Clauses(s.upsert).Create(&rec).Error; err != nil {

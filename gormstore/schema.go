@@ -50,6 +50,7 @@ const (
 	colCreatedAt    = "created_at"
 	colVersion      = "version"
 	colLastActivity = "last_activity"
+	colUserID       = "user_id"
 	colLockToken    = "lock_token"
 	colLockedUntil  = "locked_until"
 )

@@ -59,8 +59,9 @@ func (r *recorder) take() (stmts, noise []string) {
 }
 
 // TestUpsertSQL checks the statement Save generates on each dialect:
-// one upsert that updates exactly data, expires_at, last_activity and
-// version, so created_at survives. PostgreSQL and MySQL run dry, without a
+// one upsert that updates exactly data, expires_at, last_activity, user_id
+// and version, so created_at (and ip_address, user_agent and the lock)
+// survive. PostgreSQL and MySQL run dry, without a
 // server.
 func TestUpsertSQL(t *testing.T) {
 	const table = "sessions_sql"
@@ -71,7 +72,7 @@ func TestUpsertSQL(t *testing.T) {
 	}{
 		{"SQLite", openSQLite,
 			"ON CONFLICT (`id`) DO UPDATE SET `data`=`excluded`.`data`,`expires_at`=`excluded`.`expires_at`," +
-				"`last_activity`=`excluded`.`last_activity`,`version`=`sessions_sql`.`version` + 1"},
+				"`last_activity`=`excluded`.`last_activity`,`user_id`=`excluded`.`user_id`,`version`=`sessions_sql`.`version` + 1"},
 		{"PostgreSQL", func(t *testing.T, cfg *gorm.Config) *gorm.DB {
 			cfg.DryRun, cfg.DisableAutomaticPing = true, true
 			db, err := gorm.Open(postgres.Open("host=127.0.0.1 port=1 user=x dbname=x sslmode=disable"), cfg)
@@ -80,7 +81,7 @@ func TestUpsertSQL(t *testing.T) {
 			}
 			return db
 		}, `ON CONFLICT ("id") DO UPDATE SET "data"="excluded"."data","expires_at"="excluded"."expires_at",` +
-			`"last_activity"="excluded"."last_activity","version"="sessions_sql"."version" + 1`},
+			`"last_activity"="excluded"."last_activity","user_id"="excluded"."user_id","version"="sessions_sql"."version" + 1`},
 		{"MySQL", func(t *testing.T, cfg *gorm.Config) *gorm.DB {
 			cfg.DryRun, cfg.DisableAutomaticPing = true, true
 			db, err := gorm.Open(mysql.New(mysql.Config{DSN: "x:x@tcp(127.0.0.1:1)/x?parseTime=True", SkipInitializeWithVersion: true}), cfg)
@@ -89,7 +90,7 @@ func TestUpsertSQL(t *testing.T) {
 			}
 			return db
 		}, "ON DUPLICATE KEY UPDATE `data`=VALUES(`data`),`expires_at`=VALUES(`expires_at`)," +
-			"`last_activity`=VALUES(`last_activity`),`version`=`sessions_sql`.`version` + 1"},
+			"`last_activity`=VALUES(`last_activity`),`user_id`=VALUES(`user_id`),`version`=`sessions_sql`.`version` + 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
@@ -118,8 +119,10 @@ func TestUpsertSQL(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("Save: %s\nwant it to contain %s", sql, tc.upsert)
 			}
-			if tail := sql[i:]; strings.Contains(tail, "created_at") {
-				t.Errorf("the upsert updates created_at: %s", tail)
+			for _, col := range []string{"created_at", "ip_address", "user_agent", "lock_token", "locked_until"} {
+				if tail := sql[i:]; strings.Contains(tail, col) {
+					t.Errorf("the upsert updates %s: %s", col, tail)
+				}
 			}
 		})
 	}
@@ -139,6 +142,8 @@ func TestStatements(t *testing.T) {
 			ctx := context.Background()
 			r := record(clock, "x")
 			save(t, st, r)
+			u := record(clock, "y")
+			u.UserID = "alice"
 			rec.take()
 			clock.Advance(time.Second) // now is 2030-01-02 03:04:06
 			const bound = "2030-01-02 03:04:06"
@@ -156,6 +161,15 @@ func TestStatements(t *testing.T) {
 				}, true},
 				{"Touch", func() error { return st.Touch(ctx, r.ID, clock.Now().Add(2*time.Hour)) }, true},
 				{"Save", func() error { _, err := st.Save(ctx, r); return err }, false},
+				{"Save with a user", func() error { _, err := st.Save(ctx, u); return err }, false},
+				{"UserSessions", func() error {
+					list, err := st.UserSessions(ctx, "alice")
+					if err == nil && (len(list) != 1 || list[0].Record.UserID != "alice") {
+						err = fmt.Errorf("listed %+v", list)
+					}
+					return err
+				}, true},
+				{"DeleteUserSession", func() error { return st.DeleteUserSession(ctx, "alice", store.HashID(u.ID)) }, false},
 				{"Delete", func() error { return st.Delete(ctx, r.ID) }, false},
 				{"Delete missing", func() error { return st.Delete(ctx, r.ID) }, false},
 			} {
@@ -169,6 +183,9 @@ func TestStatements(t *testing.T) {
 				if len(stmts) != 1 {
 					t.Errorf("%s ran %d statements, want 1: %q", op.name, len(stmts), stmts)
 				}
+				if strings.Contains(op.name, "User") && (len(stmts) != 1 || !strings.Contains(stmts[0], "user_id") || !strings.Contains(stmts[0], "alice")) {
+					t.Errorf("%s does not bind user_id: %q", op.name, stmts)
+				}
 				for _, s := range stmts {
 					if strings.Contains(strings.ToLower(s), "now()") || strings.Contains(strings.ToUpper(s), "CURRENT_TIMESTAMP") {
 						t.Errorf("%s reads the database's clock: %s", op.name, s)
@@ -177,6 +194,21 @@ func TestStatements(t *testing.T) {
 						t.Errorf("%s does not bind the store's time %s: %s", op.name, bound, s)
 					}
 				}
+			}
+			// Nothing to ask the database: no statement.
+			for _, h := range []string{"", "not-a-handle", strings.ToUpper(store.HashID(u.ID)), store.HashID(u.ID) + "'"} {
+				if err := st.DeleteUserSession(ctx, "alice", h); err != nil {
+					t.Errorf("DeleteUserSession(%q): %v", h, err)
+				}
+			}
+			if err := st.DeleteUserSession(ctx, "", store.HashID(u.ID)); err != nil {
+				t.Error(err)
+			}
+			if list, err := st.UserSessions(ctx, ""); err != nil || len(list) != 0 {
+				t.Errorf("UserSessions(\"\") = %v, %v", list, err)
+			}
+			if stmts, noise := rec.take(); len(stmts) != 0 || len(noise) != 0 {
+				t.Errorf("malformed handles and the empty user ran %q, logged %q", stmts, noise)
 			}
 		})
 	}

@@ -23,7 +23,7 @@ var errConflict = fmt.Errorf(prefix+"save if: %w", store.ErrConflict)
 // See store.Swapper.
 //
 //   - r.Version > 0: one UPDATE ... SET data, expires_at, last_activity,
-//     version = version + 1 WHERE id = ? AND version = ? AND expires_at > ?
+//     user_id, version = version + 1 WHERE id = ? AND version = ? AND expires_at > ?
 //     (now). No row updated is store.ErrConflict. Every dialect reports the
 //     row, since its version changes: MySQL's count of rows changed is
 //     reliable here.
@@ -97,6 +97,7 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 				colData:         data,
 				colExpiresAt:    utc(r.Expires),
 				colLastActivity: now,
+				colUserID:       userColumn(r.UserID),
 				colVersion:      gorm.Expr("? + 1", clause.Column{Name: colVersion}),
 			})
 		if res.Error != nil {
@@ -119,6 +120,7 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 		ExpiresAt:    utc(r.Expires),
 		Created:      utc(created),
 		Version:      1,
+		UserID:       userColumn(r.UserID),
 		LastActivity: now,
 	}
 	inserted, err := s.insertNew(ctx, &rec)

@@ -1,6 +1,6 @@
 // Package redisstore is the Redis driver of the session library: a
-// [store.Store], [store.Toucher], [store.Swapper] and [store.Locker] on top
-// of go-redis v9.
+// [store.Store], [store.Toucher], [store.Swapper], [store.Locker] and
+// [store.UserIndex] on top of go-redis v9.
 //
 // [New] takes any [redis.UniversalClient]: a single server
 // ([redis.NewClient]), Redis Cluster ([redis.NewClusterClient]) or a master
@@ -13,16 +13,22 @@
 // A session lives in one Redis string whose key is the prefix (default
 // "session:") followed by [store.HashID] of the session ID, so neither the
 // key nor the value holds the ID: whoever can read Redis cannot use what
-// they read as a cookie. The value is a 17-byte header followed by the
-// session data: a format byte (2), the record's version as a big-endian
-// uint64 and the creation time as big-endian int64 Unix nanoseconds. Values
-// that earlier releases wrote (format 1: the format byte and the creation
-// time, no version) still load, as version 1, and the next save rewrites
-// them in format 2. (Releases before format 2 cannot read it: rolling back
-// to one ends the sessions saved since.)
+// they read as a cookie. The value is a header followed by the session
+// data. For a session without a user the header has 17 bytes: a format
+// byte (2), the record's version as a big-endian uint64 and the creation
+// time as big-endian int64 Unix nanoseconds. For a session tied to a user
+// ([store.Record.UserID]) it is format 3: the same 17 bytes (with format
+// byte 3), then the length of the user ID as a big-endian uint32 and the
+// user ID itself; [Store.Load] returns it. Values that earlier releases
+// wrote (format 1: the format byte and the creation time, no version) still
+// load, as version 1, and the next save rewrites them in format 2 or 3.
+// (A release cannot read the formats that came after it: rolling back to
+// one before format 2 ends the sessions saved since, and rolling back to
+// one before format 3 ends the sessions tied to a user.)
 //
 // The expiry is the key's own TTL, so Redis removes expired sessions by
-// itself and no cleanup job is needed. Every operation is one round trip:
+// itself and no cleanup job is needed. Every operation on a session without
+// a user is one round trip:
 //
 //   - Save is one EVALSHA of a small Lua script that reads the stored
 //     version and SETs the value with the next version and PXAT; or one DEL
@@ -36,16 +42,59 @@
 //     format this package reads, with a TTL, expiring after the caller's
 //     clock); anything else counts as no record;
 //   - Load is one pipeline of GET and PEXPIRETIME on the same key;
-//   - Touch is one PEXPIREAT, which leaves the version alone;
+//   - Touch is one EVALSHA of a script that runs PEXPIREAT (which leaves the
+//     version alone) and returns the user ID from the value's header;
 //   - Delete is one DEL.
 //
-// Each of them touches only its one key (the script is given it as its one
-// key argument), so all of them work on Redis Cluster. The script is sent
-// by its SHA1; go-redis falls back to EVAL, once per server, when the
-// server does not have it cached yet (NOSCRIPT).
+// Each of them touches only its one key (a script is given it as its one
+// key argument), so all of them work on Redis Cluster. The scripts are sent
+// by their SHA1; go-redis falls back to EVAL, once per server, when the
+// server does not have one cached yet (NOSCRIPT).
+//
+// A Save, SaveIf or Touch of a session tied to a user takes one more round
+// trip, on the user's index (see A user's sessions below); Load never does.
 //
 // Expiry times are kept to the millisecond. The driver needs Redis 7.0 or
-// later (PEXPIRETIME) and never uses the KEYS command.
+// later (PEXPIRETIME, PEXPIREAT NX and GT) and never uses the KEYS command.
+//
+// # A user's sessions
+//
+// The store implements [store.UserIndex] with an index per user: a sorted
+// set under the prefix followed by "user:" and the SHA-256 of the user ID in
+// hex (the key does not hold the user ID), whose members are the handles of
+// the user's sessions ([store.HashID] of the ID, the hex of the session's
+// key), each scored by the session's expiry in Unix milliseconds. On Redis
+// Cluster a script or transaction may touch only keys of one hash slot, and
+// the index falls in another slot than the sessions: so the index is kept
+// by commands on its own key alone, and may lag behind the sessions. The
+// session's own value always says whose it is; the index only says where to
+// look.
+//
+//   - After a Save or SaveIf that stored a session with a user, and after a
+//     Touch of one, one MULTI/EXEC on the index key drops the members whose
+//     score has passed (ZREMRANGEBYSCORE), adds the session's handle with
+//     ZADD GT (so its score never falls behind the session's expiry: a
+//     touch that extends a session extends its entry) and moves the key's
+//     expiry to the session's if that is later (PEXPIREAT NX, then GT): the
+//     key expires with its latest member, so the index of a user who never
+//     comes back vanishes by itself. When this step fails, the call returns
+//     a backend error (the session itself is written), since a session
+//     missing from its index would escape "log out other devices".
+//   - Delete, a save that ties the session to another user or to none, and
+//     Redis's own expiry leave the session's member behind.
+//     [Store.UserSessions] drops them: one pipeline of ZREMRANGEBYSCORE
+//     (members whose score has passed) and ZRANGE, one pipeline of GET and
+//     PEXPIRETIME for each member's session (on a cluster, go-redis splits
+//     it by node), and one ZREM of the members whose session is gone,
+//     expired, unreadable or tied to someone else now. It lists the
+//     others, with their records.
+//   - [Store.DeleteUserSession] is one EVALSHA of a one-key script that
+//     DELs the session only if the user ID in its value's header is the
+//     caller's, then one ZREM of the handle from the caller's index. A
+//     handle that is not 64 lowercase hex digits does nothing.
+//
+// The empty user ID means no user: it has no index, UserSessions lists
+// nothing for it and DeleteUserSession ends nothing.
 //
 // # Locks
 //

@@ -25,18 +25,19 @@ type Options struct {
 }
 
 // Store keeps sessions in Redis. It implements store.Store, store.Toucher,
-// store.Swapper and store.Locker. A Store is safe for concurrent use by
-// multiple goroutines (as the go-redis client it wraps is); it holds no
-// state of its own besides its configuration.
+// store.Swapper, store.Locker and store.UserIndex. A Store is safe for
+// concurrent use by multiple goroutines (as the go-redis client it wraps
+// is); it holds no state of its own besides its configuration.
 type Store struct {
 	client redis.UniversalClient
 	prefix string
 }
 
 var (
-	_ store.Store   = (*Store)(nil)
-	_ store.Toucher = (*Store)(nil)
-	_ store.Swapper = (*Store)(nil)
+	_ store.Store     = (*Store)(nil)
+	_ store.Toucher   = (*Store)(nil)
+	_ store.Swapper   = (*Store)(nil)
+	_ store.UserIndex = (*Store)(nil)
 )
 
 // New returns a Store that keeps its sessions through client, which may be
@@ -51,16 +52,21 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	return &Store{client: client, prefix: prefix}
 }
 
-// The value layouts. Format 2, which this package writes: the format byte,
-// the version as a big-endian uint64, the creation time as big-endian int64
-// Unix nanoseconds, then the data. Format 1, written by earlier releases and
-// still read: the format byte, the creation time, then the data; its
-// version counts as 1.
+// The value layouts. Format 3, which this package writes for a session tied
+// to a user: the format byte, the version as a big-endian uint64, the
+// creation time as big-endian int64 Unix nanoseconds, the length of the user
+// ID as a big-endian uint32, the user ID, then the data. Format 2, which it
+// writes for a session without a user: the format byte, the version, the
+// creation time, then the data. Format 1, written by earlier releases and
+// still read: the format byte, the creation time, then the data; its version
+// counts as 1. Formats 1 and 2 have no user.
 const (
 	formatV1    = 1
 	headerV1    = 1 + 8
 	formatV2    = 2
 	headerV2    = 1 + 8 + 8
+	formatV3    = 3
+	headerV3    = 1 + 8 + 8 + 4 // then the user ID, then the data
 	zeroCreated = math.MinInt64 // stands for the zero time.Time, whose UnixNano is undefined
 )
 
@@ -76,7 +82,10 @@ const (
 //	         the stored version is (Save)
 //	ARGV[2]  the expiry in Unix milliseconds; "" to delete the key instead
 //	ARGV[3]  the caller's clock in Unix milliseconds
-//	ARGV[4]  the creation time (8 bytes) followed by the data
+//	ARGV[4]  the format byte of the new value
+//	ARGV[5]  what follows the version in the new value: the creation time
+//	         (8 bytes), in format 3 the user ID's length and the user ID,
+//	         then the data
 //
 // It returns the new version (8 big-endian bytes), or nil when the stored
 // version is not the expected one. The versions are compared and
@@ -91,6 +100,11 @@ if old then
     local f = string.byte(old, 1)
     if f == 2 and #old >= 17 then
       cur = string.sub(old, 2, 9)
+    elseif f == 3 and #old >= 21 then
+      local a, b, c, d = string.byte(old, 18, 21)
+      if #old >= 21 + ((a * 256 + b) * 256 + c) * 256 + d then
+        cur = string.sub(old, 2, 9)
+      end
     elseif f == 1 and #old >= 9 then
       cur = '\0\0\0\0\0\0\0\1'
     end
@@ -111,9 +125,33 @@ local new = string.char(b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8])
 if ARGV[2] == '' then
   redis.call('DEL', key)
 else
-  redis.call('SET', key, '\2' .. new .. ARGV[4], 'PXAT', ARGV[2])
+  redis.call('SET', key, ARGV[4] .. new .. ARGV[5], 'PXAT', ARGV[2])
 end
 return new
+`)
+
+// touchScript is Touch in one round trip on one key: it moves the key's
+// expiry and returns the user ID of the value (from its header alone), so
+// that Touch can move the user index's entry along; "" for a session
+// without a user (or a value this package did not write), nil when there
+// is no key.
+//
+//	KEYS[1]  the session's key
+//	ARGV[1]  the new expiry in Unix milliseconds
+var touchScript = redis.NewScript(`
+if redis.call('PEXPIREAT', KEYS[1], ARGV[1]) == 0 then
+  return false
+end
+local h = redis.call('GETRANGE', KEYS[1], 0, 20)
+if #h < 21 or string.byte(h, 1) ~= 3 then
+  return ''
+end
+local a, b, c, d = string.byte(h, 18, 21)
+local n = ((a * 256 + b) * 256 + c) * 256 + d
+if n == 0 then
+  return ''
+end
+return redis.call('GETRANGE', KEYS[1], 21, 20 + n)
 `)
 
 // errNotFound is store.ErrNotFound with this package's prefix, made once:
@@ -143,16 +181,32 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	// checked below, where redis.Nil can be told from a real failure.
 	_, _ = pipe.Exec(ctx)
 
+	r, err := s.record(get, ttl, time.Now())
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Record{}, err
+		}
+		return store.Record{}, backendErr("load", err)
+	}
+	r.ID = token
+	return r, nil
+}
+
+// record decodes the replies of a GET and a PEXPIRETIME of one session key
+// into the record Load returns (without its ID). A session that is missing
+// or expired (by now) is errNotFound, a value this package did not write is
+// an error wrapping store.ErrCorrupt; other errors are the backend's.
+func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Time) (store.Record, error) {
 	val, err := get.Result()
 	if errors.Is(err, redis.Nil) {
 		return store.Record{}, errNotFound
 	}
 	if err != nil {
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, err
 	}
 	exp, err := ttl.Result()
 	if err != nil {
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, err
 	}
 	switch exp {
 	case -2:
@@ -164,43 +218,70 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		return store.Record{}, fmt.Errorf("session: redisstore: %w: key has no expiry", store.ErrCorrupt)
 	}
 	expires := time.UnixMilli(int64(exp / time.Millisecond))
-	if !expires.After(time.Now()) {
+	if !expires.After(now) {
 		// Our clock is ahead of the server's: the contract is that a store
 		// never returns a record whose expiry has passed.
 		return store.Record{}, errNotFound
 	}
-	var version uint64
-	var rest string // creation time, then data
-	switch {
-	case len(val) >= headerV2 && val[0] == formatV2:
-		version = binary.BigEndian.Uint64([]byte(val[1:9]))
-		rest = val[9:]
-	case len(val) >= headerV1 && val[0] == formatV1:
-		version = 1
-		rest = val[1:]
-	default:
+	v, ok := decode(val)
+	if !ok {
 		return store.Record{}, fmt.Errorf("session: redisstore: %w: bad header", store.ErrCorrupt)
 	}
-	var created time.Time
-	if n := int64(binary.BigEndian.Uint64([]byte(rest[:8]))); n != zeroCreated {
-		created = time.Unix(0, n)
-	}
 	return store.Record{
-		ID: token,
 		// Converting the string copies: the caller owns Data.
-		Data:    []byte(rest[8:]),
-		Created: created,
+		Data:    []byte(v.data),
+		Created: v.created,
 		Expires: expires,
-		Version: version,
+		Version: v.version,
+		UserID:  v.user,
 	}, nil
+}
+
+// value is a decoded session value.
+type value struct {
+	version uint64
+	created time.Time
+	user    string
+	data    string
+}
+
+// decode parses a value in any format this package reads; ok is false for
+// anything else.
+func decode(val string) (v value, ok bool) {
+	var created string // 8 bytes
+	switch {
+	case len(val) >= headerV3 && val[0] == formatV3:
+		n := uint64(binary.BigEndian.Uint32([]byte(val[17:headerV3])))
+		if uint64(len(val)-headerV3) < n {
+			return value{}, false
+		}
+		v.version = binary.BigEndian.Uint64([]byte(val[1:9]))
+		created = val[9:17]
+		v.user = val[headerV3 : headerV3+int(n)]
+		v.data = val[headerV3+int(n):]
+	case len(val) >= headerV2 && val[0] == formatV2:
+		v.version = binary.BigEndian.Uint64([]byte(val[1:9]))
+		created, v.data = val[9:17], val[headerV2:]
+	case len(val) >= headerV1 && val[0] == formatV1:
+		v.version = 1
+		created, v.data = val[1:9], val[headerV1:]
+	default:
+		return value{}, false
+	}
+	if n := int64(binary.BigEndian.Uint64([]byte(created))); n != zeroCreated {
+		v.created = time.Unix(0, n)
+	}
+	return v, true
 }
 
 // Save stores r under r.ID, so that the key expires at r.Expires (to the
 // millisecond), and returns r.ID as the token. It is one EVALSHA of a
 // script that reads the stored version and SETs the value with the next one
-// and PXAT. A record whose Expires is not in the future is deleted instead,
-// with one DEL. r.Created must be the zero time or lie between the years
-// 1678 and 2262 (int64 Unix nanoseconds). See store.Store.
+// and PXAT; for a record with a UserID, one more round trip then adds the
+// session to the user's index (see UserSessions). A record whose Expires is
+// not in the future is deleted instead, with one DEL. r.Created must be the
+// zero time or lie between the years 1678 and 2262 (int64 Unix
+// nanoseconds). See store.Store.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", backendErr("save", err)
@@ -219,6 +300,9 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	if _, err := s.run(ctx, key, "", r, now); err != nil {
 		return "", backendErr("save", err)
 	}
+	if err := s.index(ctx, r.UserID, r.ID, r.Expires, now); err != nil {
+		return "", backendErr("save", err)
+	}
 	return r.ID, nil
 }
 
@@ -228,7 +312,9 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // r.Expires is not in the future (the token is then ""). It returns r.ID
 // as the token and the new version, or store.ErrConflict, which does not
 // wrap store.ErrBackend, when the versions differ. A value written by an
-// earlier release (format 1) counts as version 1. See store.Swapper.
+// earlier release (format 1) counts as version 1. A record with a UserID
+// that was stored is then added to the user's index, as by Save. See
+// store.Swapper.
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return "", 0, backendErr("save if", err)
@@ -249,6 +335,9 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 	if !r.Expires.After(now) {
 		return "", res, nil
 	}
+	if err := s.index(ctx, r.UserID, r.ID, r.Expires, now); err != nil {
+		return "", 0, backendErr("save if", err)
+	}
 	return r.ID, res, nil
 }
 
@@ -260,15 +349,26 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 	if r.Expires.After(now) {
 		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
 	}
-	val := make([]byte, 8+len(r.Data))
+	if uint64(len(r.UserID)) > math.MaxUint32 {
+		return 0, fmt.Errorf("user ID of %d bytes", len(r.UserID))
+	}
+	format, size := formatV2, 8+len(r.Data)
+	if r.UserID != "" {
+		format, size = formatV3, 8+4+len(r.UserID)+len(r.Data)
+	}
+	val := make([]byte, 8, size)
 	created := int64(zeroCreated)
 	if !r.Created.IsZero() {
 		created = r.Created.UnixNano()
 	}
 	binary.BigEndian.PutUint64(val, uint64(created))
-	copy(val[8:], r.Data)
+	if format == formatV3 {
+		val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))
+		val = append(val, r.UserID...)
+	}
+	val = append(val, r.Data...)
 	res, err := saveScript.Run(ctx, s.client, []string{key},
-		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), val).Text()
+		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), []byte{byte(format)}, val).Text()
 	if err != nil {
 		return 0, err
 	}
@@ -279,7 +379,9 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 }
 
 // Delete removes the session with the given ID. Deleting a missing session,
-// or an ID that is not well formed, is not an error. See store.Store.
+// or an ID that is not well formed, is not an error. The session's entry in
+// its user's index, if any, stays until a reader of the index drops it. See
+// store.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return backendErr("delete", err)
@@ -294,9 +396,13 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 }
 
 // Touch moves the expiry of the session with the given ID to expires (to
-// the millisecond) with one PEXPIREAT, without rewriting the data; the next
-// Load returns the new expiry. A missing session is store.ErrNotFound; an
-// expiry that is not in the future ends the session. See store.Toucher.
+// the millisecond) without rewriting the data, with one EVALSHA of a script
+// that runs PEXPIREAT and reads the user ID from the value's header; the
+// next Load returns the new expiry. For a session tied to a user, one more
+// round trip moves the entry of the user's index along, so that the index
+// never gives up a session that a touch kept alive. A missing session is
+// store.ErrNotFound; an expiry that is not in the future ends the session.
+// See store.Toucher.
 func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return backendErr("touch", err)
@@ -309,12 +415,18 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		// Past anyway; keep the argument one Redis accepts everywhere.
 		ms = 1
 	}
-	ok, err := s.client.PExpireAt(ctx, s.key(id), time.UnixMilli(ms)).Result()
+	now := time.Now()
+	user, err := touchScript.Run(ctx, s.client, []string{s.key(id)}, strconv.FormatInt(ms, 10)).Text()
+	if errors.Is(err, redis.Nil) {
+		return errNotFound
+	}
 	if err != nil {
 		return backendErr("touch", err)
 	}
-	if !ok {
-		return errNotFound
+	if expires.After(now) {
+		if err := s.index(ctx, user, id, expires, now); err != nil {
+			return backendErr("touch", err)
+		}
 	}
 	return nil
 }

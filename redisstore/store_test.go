@@ -120,6 +120,9 @@ func (h *countingHook) reset() (int, string) {
 	return n, s
 }
 
+// indexCmds is the transaction that adds a session to its user's index.
+const indexCmds = "multi+zremrangebyscore+zadd+pexpireat+pexpireat+exec"
+
 func TestRoundTrips(t *testing.T) {
 	for _, b := range backends[:2] { // a failover client is a *redis.Client, as Single
 		t.Run(b.name, func(t *testing.T) {
@@ -129,7 +132,8 @@ func TestRoundTrips(t *testing.T) {
 			s, _ := newStore(t, c)
 			ctx := context.Background()
 			r := store.Record{ID: store.NewID(), Data: []byte("x"), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
-			var loaded store.Record // what Load returned last, for SaveIf
+			u := store.Record{ID: store.NewID(), Data: []byte("y"), Created: time.Now(), Expires: time.Now().Add(time.Hour), UserID: "alice"}
+			var loaded, loadedU store.Record // what Load returned last, for SaveIf
 			tests := []struct {
 				name  string
 				trips int
@@ -155,7 +159,27 @@ func TestRoundTrips(t *testing.T) {
 					}
 					return nil
 				}},
-				{"Touch", 1, "pexpireat", func() error { return s.Touch(ctx, r.ID, time.Now().Add(2*time.Hour)) }},
+				{"Touch", 1, "evalsha", func() error { return s.Touch(ctx, r.ID, time.Now().Add(2*time.Hour)) }},
+				// A session tied to a user: one more round trip, on the
+				// index's key, for each write and touch; none for Load.
+				{"SaveUser", 2, "evalsha, " + indexCmds, func() error { _, err := s.Save(ctx, u); return err }},
+				{"LoadUser", 1, "get+pexpiretime", func() error {
+					var err error
+					loadedU, err = s.Load(ctx, u.ID)
+					if err == nil && loadedU.UserID != u.UserID {
+						err = fmt.Errorf("Load returned user %q, want %q", loadedU.UserID, u.UserID)
+					}
+					return err
+				}},
+				{"SaveIfUser", 2, "evalsha, " + indexCmds, func() error { _, _, err := s.SaveIf(ctx, loadedU); return err }},
+				{"SaveIfUserConflict", 1, "evalsha", func() error {
+					if _, _, err := s.SaveIf(ctx, loadedU); !errors.Is(err, store.ErrConflict) {
+						return fmt.Errorf("SaveIf with a stale version: %v, want ErrConflict", err)
+					}
+					return nil
+				}},
+				{"TouchUser", 2, "evalsha, " + indexCmds, func() error { return s.Touch(ctx, u.ID, time.Now().Add(2*time.Hour)) }},
+				{"TouchUserEnds", 1, "evalsha", func() error { return s.Touch(ctx, u.ID, time.Now().Add(-time.Second)) }},
 				{"LoadMalformed", 0, "", func() error {
 					if _, err := s.Load(ctx, "../"+r.ID); !errors.Is(err, store.ErrNotFound) {
 						return err
@@ -274,7 +298,9 @@ func TestCorrupt(t *testing.T) {
 		{"Empty", "", time.Hour},
 		{"ShortHeader", "\x01abc", time.Hour},
 		{"ShortV2Header", "\x02\x00\x00\x00\x00\x00\x00\x00\x01data", time.Hour},
-		{"UnknownFormat", "\x03\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00data", time.Hour},
+		{"ShortV3Header", "\x03\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", time.Hour},
+		{"ShortV3User", "\x03\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x09alice", time.Hour},
+		{"UnknownFormat", "\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00data", time.Hour},
 		{"NoExpiry", "\x01\x00\x00\x00\x00\x00\x00\x00\x00data", 0},
 	}
 	for _, tc := range tests {

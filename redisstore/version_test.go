@@ -116,8 +116,9 @@ func TestSaveIfOverUnreadable(t *testing.T) {
 		val []byte
 		ttl time.Duration
 	}{
-		"Garbage":  {[]byte("\x03garbage"), time.Hour},
-		"NoExpiry": {formatV1(time.Now(), "x"), 0},
+		"Garbage":     {[]byte("\x03garbage"), time.Hour},
+		"NoExpiry":    {formatV1(time.Now(), "x"), 0},
+		"ShortV3User": {[]byte("\x03\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x09alice"), time.Hour},
 	} {
 		t.Run(name, func(t *testing.T) {
 			id := store.NewID()
