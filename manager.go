@@ -146,7 +146,9 @@ func (m *Manager) Save(w http.ResponseWriter, id string, data map[string]interfa
 	if rs != nil && rs.headersSent() {
 		return ErrHeadersWritten
 	}
-	return m.commit(ctxOf(data), w.Header(), id, data)
+	ctx, cancel := ctxOf(data)
+	defer cancel()
+	return m.commit(ctx, w.Header(), id, data)
 }
 
 // Destroy deletes the session from the store and expires the cookie (with
@@ -162,7 +164,9 @@ func (m *Manager) Destroy(w http.ResponseWriter, id string) error {
 	rs := writerState(w, m)
 	ctx := context.Background()
 	if rs != nil {
-		ctx = context.WithoutCancel(rs.r.Context())
+		var cancel context.CancelFunc
+		ctx, cancel = detach(rs.r.Context())
+		defer cancel()
 		if rs.headersSent() {
 			return ErrHeadersWritten
 		}
@@ -200,7 +204,8 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 		}
 		id = st.id
 	}
-	ctx := ctxOf(data)
+	ctx, cancel := ctxOf(data)
+	defer cancel()
 	newID := store.NewID()
 	var old state
 	if st == nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/seed-699a33a2/session/store"
 )
@@ -25,6 +26,9 @@ type reqState struct {
 }
 
 type ctxKey struct{}
+
+// unlockTimeout bounds the release of a blocking-mode lock.
+const unlockTimeout = 5 * time.Second
 
 func requestState(ctx context.Context, m *Manager) *reqState {
 	rs, _ := ctx.Value(ctxKey{}).(*reqState)
@@ -108,7 +112,13 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			// Deferred: released after the commit, and on a panic too.
-			defer unlock(context.WithoutCancel(r.Context()))
+			defer func() {
+				// Its own timeout: the lock must go even when the
+				// request's deadline has passed.
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), unlockTimeout)
+				defer cancel()
+				_ = unlock(ctx) // a lock not released expires with its lease
+			}()
 		}
 		id, data, err := m.load(r)
 		if err != nil {
@@ -176,7 +186,9 @@ func (w *responseWriter) commit() bool {
 		return !w.failed
 	}
 	rs := w.rs
-	err := rs.m.commit(context.WithoutCancel(rs.r.Context()), w.Header(), rs.id, rs.data)
+	ctx, cancel := detach(rs.r.Context())
+	defer cancel()
+	err := rs.m.commit(ctx, w.Header(), rs.id, rs.data)
 	w.wroteHeader = true
 	if err != nil {
 		w.failed = true

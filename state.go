@@ -57,10 +57,23 @@ func stateOf(data map[string]any) *state {
 	return st
 }
 
-// ctxOf picks the context for store calls made on behalf of data.
-func ctxOf(data map[string]any) context.Context {
+// ctxOf picks the context for store calls made on behalf of data: the
+// request's, detached.
+func ctxOf(data map[string]any) (context.Context, context.CancelFunc) {
 	if st := stateOf(data); st != nil && st.ctx != nil {
-		return context.WithoutCancel(st.ctx)
+		return detach(st.ctx)
 	}
-	return context.Background()
+	return context.Background(), func() {}
+}
+
+// detach returns a context with parent's values and deadline but not its
+// cancellation: a session is still saved when the client goes away after
+// the handler has run, yet a hung store cannot hold the request past its
+// deadline.
+func detach(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(parent)
+	if dl, ok := parent.Deadline(); ok {
+		return context.WithDeadline(ctx, dl)
+	}
+	return ctx, func() {}
 }
