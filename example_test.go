@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 
 	"github.com/seed-699a33a2/session"
 	"github.com/seed-699a33a2/session/memstore"
@@ -98,4 +100,121 @@ func ExampleRegister() {
 	data["user"] = UserID(7)
 	fmt.Println(manager.Save(httptest.NewRecorder(), id, data))
 	// Output: <nil>
+}
+
+func ExampleNewStore() {
+	// SESSION_DRIVER picks the driver; memory is the default. The *gorm.DB
+	// is needed by SESSION_DRIVER=db only.
+	os.Setenv("SESSION_DRIVER", "file")
+	os.Setenv("SESSION_FILE_PATH", filepath.Join(os.TempDir(), "example-sessions"))
+	defer os.Unsetenv("SESSION_DRIVER")
+	defer os.Unsetenv("SESSION_FILE_PATH")
+
+	store, err := session.NewStore(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if c, ok := store.(io.Closer); ok {
+		defer c.Close()
+	}
+	fmt.Printf("%T\n", store)
+	// Output: *filestore.Store
+}
+
+func ExampleNewManager() {
+	os.Setenv("SESSION_LIFETIME", "30")
+	defer os.Unsetenv("SESSION_LIFETIME")
+
+	manager := session.NewManager(memstore.New(memstore.Options{}))
+	cfg := manager.Config()
+	fmt.Println(cfg.Lifetime, cfg.CookieName, cfg.Path)
+	// Output: 30m0s rapidgo_session /
+}
+
+func ExampleManager_Start() {
+	manager, _ := session.New(memstore.New(memstore.Options{}), session.Config{})
+
+	// No cookie: a fresh ID and an empty map, never an error.
+	id, data, err := manager.Start(httptest.NewRequest("GET", "/", nil))
+	fmt.Println(len(id), len(data), err)
+
+	// A forged cookie is a fresh session too.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: "rapidgo_session", Value: "../../etc/passwd"})
+	forged, data, err := manager.Start(r)
+	fmt.Println(forged != id, len(data), err)
+	// Output:
+	// 43 0 <nil>
+	// true 0 <nil>
+}
+
+func ExampleManager_Save() {
+	manager, _ := session.New(memstore.New(memstore.Options{}), session.Config{})
+
+	id, data, _ := manager.Start(httptest.NewRequest("GET", "/", nil))
+	data["user_id"] = uint(42)
+	w := httptest.NewRecorder()
+	if err := manager.Save(w, id, data); err != nil {
+		fmt.Println(err)
+		return
+	}
+	cookie := w.Result().Cookies()[0]
+
+	// The next request brings the cookie back: same session, same types.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(cookie)
+	again, data, _ := manager.Start(r)
+	fmt.Println(again == id)
+	fmt.Printf("%T %v\n", data["user_id"], data["user_id"])
+	// Output:
+	// true
+	// uint 42
+}
+
+func ExampleManager_Destroy() {
+	manager, _ := session.New(memstore.New(memstore.Options{}), session.Config{})
+	id, data, _ := manager.Start(httptest.NewRequest("GET", "/", nil))
+	data["user_id"] = uint(42)
+	w := httptest.NewRecorder()
+	_ = manager.Save(w, id, data)
+	cookie := w.Result().Cookies()[0]
+
+	w = httptest.NewRecorder()
+	_ = manager.Destroy(w, id)
+	fmt.Println(w.Result().Cookies()[0].MaxAge < 0) // the browser drops the cookie
+
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(cookie) // replayed anyway: the server has forgotten it
+	_, data, _ = manager.Start(r)
+	fmt.Println(len(data))
+	// Output:
+	// true
+	// 0
+}
+
+func ExampleManager_GetFlash() {
+	manager, _ := session.New(memstore.New(memstore.Options{}), session.Config{})
+	data := map[string]interface{}{}
+
+	manager.Flash(data, "success", "Saved.")
+	if msg, ok := manager.GetFlash(data, "success"); ok {
+		fmt.Println(msg)
+	}
+	_, ok := manager.GetFlash(data, "success")
+	fmt.Println(ok)
+	// Output:
+	// Saved.
+	// false
+}
+
+func ExampleManager_FlashErrors() {
+	manager, _ := session.New(memstore.New(memstore.Options{}), session.Config{})
+	data := map[string]interface{}{}
+
+	manager.FlashErrors(data, map[string][]string{"email": {"Email is required."}})
+	for field, msgs := range manager.Errors(data) {
+		fmt.Println(field, msgs)
+	}
+	// Output: email [Email is required.]
 }

@@ -345,7 +345,7 @@ func TestMemoryPerSession(t *testing.T) {
 	}
 }
 
-func ExampleStore() {
+func ExampleNew() {
 	s := memstore.New(memstore.Options{MaxSessions: 10_000})
 	defer s.Close()
 	ctx := context.Background()
