@@ -246,6 +246,14 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	return r.ID, nil
 }
 
+// updates starts an UPDATE of the store's table. The model tells GORM the
+// table's schema (cached), so that it does not try, and fail, to read the map
+// of columns as one: that failure formatted every column value into an error
+// message on each update, the session data included.
+func (s *Store) updates(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&row{}).Table(s.table)
+}
+
 // Touch moves the expiry of the live session id to expires (and sets its
 // last activity) without rewriting its data: one UPDATE. It returns
 // store.ErrNotFound when no live session has that ID.
@@ -257,7 +265,7 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		return store.ErrNotFound
 	}
 	now := s.utcNow()
-	live := s.db.WithContext(ctx).Table(s.table).
+	live := s.updates(ctx).
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(id)}).
 		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: now})
 	res := live.Session(&gorm.Session{}).UpdateColumns(map[string]any{

@@ -2,28 +2,17 @@ package gormstore
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"sync"
 	"time"
 
 	"gorm.io/gorm/clause"
 
+	"github.com/seed-699a33a2/session/internal/locks"
 	"github.com/seed-699a33a2/session/store"
 )
 
 var _ store.Locker = (*Store)(nil)
-
-// Polling delays while another holder has the lock: the first retry comes
-// after about minPoll, later ones after up to maxPoll, with jitter so that
-// waiters on one session do not retry in step.
-const (
-	minPoll = 2 * time.Millisecond
-	maxPoll = 20 * time.Millisecond
-)
 
 // releaseAfterTimeout bounds the clean-up of a lock attempt whose outcome
 // is unknown (the context ended during the UPDATE); see Lock.
@@ -61,11 +50,8 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 		return noop, nil // no row can have this ID
 	}
 	hashed := store.HashID(id)
-	token, err := newToken()
-	if err != nil {
-		return nil, backendErr("lock", err)
-	}
-	pause := minPoll
+	token := locks.NewToken()
+	var poll locks.Poller
 	for {
 		acquired, exists, err := s.tryLock(ctx, hashed, token, lease)
 		switch {
@@ -83,15 +69,8 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 		case !exists:
 			return noop, nil
 		}
-		t := time.NewTimer(pause/2 + rand.N(pause/2+1))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !poll.Wait(ctx) {
 			return nil, lockTimeout(ctx)
-		case <-t.C:
-		}
-		if pause = 2 * pause; pause > maxPoll {
-			pause = maxPoll
 		}
 	}
 }
@@ -101,7 +80,7 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 func (s *Store) tryLock(ctx context.Context, hashed, token string, lease time.Duration) (acquired, exists bool, err error) {
 	byID := clause.Eq{Column: clause.Column{Name: colID}, Value: hashed}
 	now := time.Now()
-	res := s.db.WithContext(ctx).Table(s.table).
+	res := s.updates(ctx).
 		Where(byID).
 		Where(clause.Or(
 			clause.Eq{Column: clause.Column{Name: colLockedUntil}, Value: nil},
@@ -130,25 +109,9 @@ func (s *Store) tryLock(ctx context.Context, hashed, token string, lease time.Du
 // row with the hashed ID. After a release that succeeded, later calls do
 // nothing; after one that failed, the next call tries again.
 func (s *Store) unlocker(hashed, token string) func(context.Context) error {
-	var (
-		mu   sync.Mutex
-		done bool
-	)
-	return func(ctx context.Context) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if done {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return backendErr("unlock", err)
-		}
-		if err := s.unlock(ctx, hashed, token, 0); err != nil {
-			return backendErr("unlock", err)
-		}
-		done = true
-		return nil
-	}
+	return locks.ReleaseOnce(func(ctx context.Context) error {
+		return s.unlock(ctx, hashed, token, 0)
+	}, func(err error) error { return backendErr("unlock", err) })
 }
 
 // unlock clears the lock columns of the row with the hashed ID if token
@@ -159,7 +122,7 @@ func (s *Store) unlock(ctx context.Context, hashed, token string, timeout time.D
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	return s.db.WithContext(ctx).Table(s.table).
+	return s.updates(ctx).
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: hashed}).
 		Where(clause.Eq{Column: clause.Column{Name: colLockToken}, Value: token}).
 		UpdateColumns(map[string]any{
@@ -170,13 +133,4 @@ func (s *Store) unlock(ctx context.Context, hashed, token string, timeout time.D
 
 func lockTimeout(ctx context.Context) error {
 	return fmt.Errorf(prefix+"lock: %w", errors.Join(store.ErrLockTimeout, ctx.Err()))
-}
-
-// newToken returns a random token that tells this lock holder from others.
-func newToken() (string, error) {
-	var b [16]byte
-	if _, err := crand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b[:]), nil
 }

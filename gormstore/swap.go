@@ -89,7 +89,7 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 		data = []byte{} // the column is NOT NULL
 	}
 	if r.Version > 0 {
-		res := s.db.WithContext(ctx).Table(s.table).
+		res := s.updates(ctx).
 			Where(byID).
 			Where(clause.Eq{Column: clause.Column{Name: colVersion}, Value: int64(r.Version)}).
 			Where(live).

@@ -2,16 +2,13 @@ package redisstore
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seed-699a33a2/session/internal/locks"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -19,14 +16,6 @@ var _ store.Locker = (*Store)(nil)
 
 // lockSuffix follows the session's key to name its lock's key.
 const lockSuffix = ":lock"
-
-// Polling delays while another holder has the lock: the first retry comes
-// after about minPoll, later ones after up to maxPoll, with jitter so that
-// waiters on one session do not retry in step.
-const (
-	minPoll = 2 * time.Millisecond
-	maxPoll = 20 * time.Millisecond
-)
 
 // releaseAfterTimeout bounds the clean-up of a lock attempt whose outcome
 // is unknown (the context ended during the SET); see Lock.
@@ -65,10 +54,7 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 		return nil, backendErr("lock", err)
 	}
 	key := s.lockKey(id)
-	token, err := newToken()
-	if err != nil {
-		return nil, backendErr("lock", err)
-	}
+	token := locks.NewToken()
 	px := lease.Milliseconds()
 	if time.Duration(px)*time.Millisecond < lease {
 		px++
@@ -76,7 +62,7 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 	if px < 1 {
 		px = 1
 	}
-	pause := minPoll
+	var poll locks.Poller
 	for {
 		ok, err := s.client.SetNX(ctx, key, token, time.Duration(px)*time.Millisecond).Result()
 		if err != nil {
@@ -91,15 +77,8 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 		if ok {
 			return s.unlocker(key, token), nil
 		}
-		t := time.NewTimer(pause/2 + rand.N(pause/2+1))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !poll.Wait(ctx) {
 			return nil, lockTimeout(ctx)
-		case <-t.C:
-		}
-		if pause = 2 * pause; pause > maxPoll {
-			pause = maxPoll
 		}
 	}
 }
@@ -108,25 +87,9 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 // After a release that succeeded, later calls do nothing; after one that
 // failed, the next call tries again.
 func (s *Store) unlocker(key, token string) func(context.Context) error {
-	var (
-		mu   sync.Mutex
-		done bool
-	)
-	return func(ctx context.Context) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if done {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return backendErr("unlock", err)
-		}
-		if err := unlockScript.Run(ctx, s.client, []string{key}, token).Err(); err != nil {
-			return backendErr("unlock", err)
-		}
-		done = true
-		return nil
-	}
+	return locks.ReleaseOnce(func(ctx context.Context) error {
+		return unlockScript.Run(ctx, s.client, []string{key}, token).Err()
+	}, func(err error) error { return backendErr("unlock", err) })
 }
 
 // release gives up the lock on key if token holds it, within a short time
@@ -139,13 +102,4 @@ func (s *Store) release(ctx context.Context, key, token string) {
 
 func lockTimeout(ctx context.Context) error {
 	return fmt.Errorf("session: redisstore: lock: %w", errors.Join(store.ErrLockTimeout, ctx.Err()))
-}
-
-// newToken returns a random token that tells this lock holder from others.
-func newToken() (string, error) {
-	var b [16]byte
-	if _, err := crand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b[:]), nil
 }
