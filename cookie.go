@@ -3,6 +3,7 @@ package session
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +29,38 @@ func (m *Manager) cookie(value string, maxAge int, expires time.Time) *http.Cook
 	}
 }
 
+// cookieParts are the constant parts of the session's Set-Cookie line, as
+// http.Cookie.String writes them: after the value, the Path and Domain;
+// after Max-Age, the flags (HttpOnly, Secure, SameSite).
+type cookieParts struct {
+	scope, flags string
+}
+
+func (m *Manager) cookieParts() cookieParts {
+	name := m.cfg.CookieName
+	scope := (&http.Cookie{Name: name, Path: m.cfg.Path, Domain: m.cfg.Domain}).String()
+	flags := (&http.Cookie{Name: name, Secure: m.cfg.Secure, HttpOnly: !m.cfg.DisableHTTPOnly, SameSite: m.cfg.SameSite}).String()
+	return cookieParts{scope: scope[len(name)+1:], flags: flags[len(name)+1:]}
+}
+
+// cookieLine is m.cookie(token, maxAge, expires).String() without its
+// per-call validation and formatting costs: the name, path, domain and
+// flags were checked when the manager was made, and tokens are base64url,
+// which needs no escaping. TestCookieLineMatchesNetHTTP holds the two equal.
+func (m *Manager) cookieLine(token string, maxAge int, expires time.Time) string {
+	b := make([]byte, 0, len(m.cfg.CookieName)+len(token)+len(m.parts.scope)+len(m.parts.flags)+64)
+	b = append(b, m.cfg.CookieName...)
+	b = append(b, '=')
+	b = append(b, token...)
+	b = append(b, m.parts.scope...)
+	b = append(b, "; Expires="...)
+	b = expires.UTC().AppendFormat(b, http.TimeFormat)
+	b = append(b, "; Max-Age="...)
+	b = strconv.AppendInt(b, int64(maxAge), 10)
+	b = append(b, m.parts.flags...)
+	return string(b)
+}
+
 // setCookie sets the session cookie on h, replacing one set earlier in the
 // same response, with Max-Age the whole seconds left until expires (rounded
 // up, at least 1) and a matching Expires.
@@ -37,7 +70,7 @@ func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time)
 	if maxAge < 1 {
 		maxAge = 1
 	}
-	v := m.cookie(token, maxAge, now.Add(time.Duration(maxAge)*time.Second)).String()
+	v := m.cookieLine(token, maxAge, now.Add(time.Duration(maxAge)*time.Second))
 	if len(v) > maxCookieLen {
 		return ErrCookieTooLarge
 	}

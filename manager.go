@@ -24,7 +24,8 @@ const MaxTokenLen = 4096
 type Manager struct {
 	store  Store
 	cfg    Config
-	driver string // for StoreEvent
+	driver string      // for StoreEvent
+	parts  cookieParts // the constant parts of the Set-Cookie line
 }
 
 // NewManager returns a Manager for store, configured from the SESSION_*
@@ -56,7 +57,9 @@ func New(st Store, cfg Config) (*Manager, error) {
 	if _, ok := st.(store.Locker); cfg.Blocking != nil && !ok {
 		return nil, fmt.Errorf("%w: Config.Blocking needs a store that can lock (every server-side driver); %T cannot", ErrConfig, st)
 	}
-	return &Manager{store: st, cfg: cfg.withDefaults(), driver: driverName(st)}, nil
+	m := &Manager{store: st, cfg: cfg.withDefaults(), driver: driverName(st)}
+	m.parts = m.cookieParts()
+	return m, nil
 }
 
 // Store returns the manager's store.

@@ -1,0 +1,39 @@
+package session
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/seed-699a33a2/session/store"
+)
+
+type nopStore struct{ Store }
+
+func TestCookieLineMatchesNetHTTP(t *testing.T) {
+	configs := []Config{
+		{},
+		{Secure: true, SameSite: http.SameSiteStrictMode, Path: "/app", Domain: "example.com"},
+		{Secure: true, SameSite: http.SameSiteNoneMode, DisableHTTPOnly: true, Domain: ".example.org", CookieName: "__Secure-s"},
+		{CookieName: "__Host-sid", Secure: true},
+	}
+	expiries := []time.Time{
+		time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC),
+		time.Date(2031, 1, 2, 3, 4, 5, 999, time.FixedZone("X", 5*3600)),
+	}
+	for _, cfg := range configs {
+		m, err := New(nopStore{}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, exp := range expiries {
+			for _, maxAge := range []int{1, 7200, 2592000} {
+				tok := store.NewID()
+				want := m.cookie(tok, maxAge, exp).String()
+				if got := m.cookieLine(tok, maxAge, exp); got != want {
+					t.Errorf("config %+v:\n got %s\nwant %s", cfg, got, want)
+				}
+			}
+		}
+	}
+}
