@@ -149,7 +149,7 @@ func (m *Manager) Save(w http.ResponseWriter, id string, data map[string]interfa
 	if rs != nil && rs.headersSent() {
 		return ErrHeadersWritten
 	}
-	ctx, cancel := ctxOf(data)
+	ctx, cancel := ctxFor(rs, data)
 	defer cancel()
 	return m.commit(ctx, w.Header(), id, data)
 }
@@ -207,7 +207,7 @@ func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]i
 		}
 		id = st.id
 	}
-	ctx, cancel := ctxOf(data)
+	ctx, cancel := ctxFor(rs, data)
 	defer cancel()
 	newID := store.NewID()
 	var old state

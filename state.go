@@ -57,9 +57,14 @@ func stateOf(data map[string]any) *state {
 	return st
 }
 
-// ctxOf picks the context for store calls made on behalf of data: the
-// request's, detached.
-func ctxOf(data map[string]any) (context.Context, context.CancelFunc) {
+// ctxFor picks the context for store calls made on behalf of data: that of
+// the middleware's request, or of the request that started the session,
+// detached; a session started by nobody (a fresh one outside the
+// middleware) gets the background context.
+func ctxFor(rs *reqState, data map[string]any) (context.Context, context.CancelFunc) {
+	if rs != nil {
+		return detach(rs.r.Context())
+	}
 	if st := stateOf(data); st != nil && st.ctx != nil {
 		return detach(st.ctx)
 	}
