@@ -104,6 +104,10 @@ func writerState(w http.ResponseWriter, m *Manager) *reqState {
 // http.ResponseController keep working through the wrapped writer.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requestState(r.Context(), m) != nil {
+			next.ServeHTTP(w, r) // already inside this manager's middleware
+			return
+		}
 		w.Header().Add("Vary", "Cookie")
 		if m.cfg.Blocking != nil && m.cfg.Blocking(r) {
 			unlock, err := m.lock(r)

@@ -350,3 +350,22 @@ func TestMiddlewareHijack(t *testing.T) {
 }
 
 var _ = store.ErrNotFound
+
+func TestMiddlewareTwiceLoadsAndSavesOnce(t *testing.T) {
+	st, calls := count(memStore(t))
+	m := newManager(t, st, session.Config{})
+	h := m.Middleware(m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, data, _ := m.Start(r)
+		n, _ := data["n"].(int)
+		data["n"] = n + 1
+	})))
+	first := httptest.NewRecorder()
+	h.ServeHTTP(first, httptest.NewRequest("GET", "/", nil))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(first.Result().Cookies()[0])
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if calls.loads.Load() != 1 || calls.saves.Load() != 2 || len(w.Header().Values("Set-Cookie")) > 1 || len(w.Header().Values("Vary")) != 1 {
+		t.Fatalf("loads %d, saves %d, headers %v", calls.loads.Load(), calls.saves.Load(), w.Header())
+	}
+}
