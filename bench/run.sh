@@ -8,7 +8,8 @@
 #   bench/run.sh                        # -count 6, -benchtime 500ms (about 12 minutes)
 #   COUNT=1 BENCHTIME=200ms bench/run.sh  # a quick pass
 #   BENCH=Memory bench/run.sh           # only some benchmarks (a -bench regexp)
-#   LOADTEST=10s bench/run.sh           # also the demo load test, 10 s per run
+#   LOADTEST=1 bench/run.sh             # also the demo load test for every driver, 10 s per run
+#   LOADTEST=3s bench/run.sh            # the same, 3 s per run (a Go duration)
 #   SESSION_BENCH_BACKENDS=none bench/run.sh   # start no servers: redis/postgres benchmarks skip
 #   LIB_REV=HEAD bench/run.sh           # measure a commit of the library (git archive), not the work tree
 #
@@ -73,6 +74,12 @@ for round in $(seq "$COUNT"); do
 done
 go run ./cmd/compare "$OUT"
 if [ -n "${LOADTEST:-}" ]; then
+  # The demo-shaped app with and without the session middleware, for every
+  # driver, on the servers started above (a driver whose server did not
+  # start is skipped with a note). 16 connections on loopback.
+  loadtest_d=10s
+  if [[ $LOADTEST =~ ^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$ ]]; then loadtest_d=$LOADTEST; fi
+  log "load test: every driver, $loadtest_d per run"
   echo
-  go run ./loadtest -d "$LOADTEST" -c 16
+  go run ./loadtest -d "$loadtest_d" -c 16 -driver all
 fi
