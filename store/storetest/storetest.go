@@ -7,8 +7,9 @@
 // tampered tokens are [store.ErrNotFound]; deletes are idempotent; data is
 // never aliased between caller and store; cancelled contexts fail; and many
 // goroutines may use one store at once (run it under -race). Optional
-// abilities ([store.Toucher], [store.Swapper], [store.UserIndex],
-// [store.Pruner]) are tested when present.
+// abilities ([store.Toucher], [store.Swapper], [store.Locker],
+// [store.UserIndex], [store.Counter], [store.Pruner]) are tested when
+// present.
 package storetest
 
 import (
@@ -99,6 +100,10 @@ func Run(t *testing.T, newStore NewFunc, opts Options) {
 		{"SaveIfRace", s.saveIfRace},
 		{"UserSessions", s.userSessions},
 		{"Count", s.count},
+		{"LockOneHolderAtATime", s.lockOneHolder},
+		{"LockTimeout", s.lockTimeout},
+		{"LockLeaseFreesAbandonedLock", s.lockLease},
+		{"UnlockTwiceAndStaleUnlock", s.lockStaleUnlock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.fn)
