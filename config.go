@@ -23,22 +23,16 @@ const (
 	DefaultPrefix      = "session:"
 )
 
-// Drivers lists the accepted values of SESSION_DRIVER.
-var Drivers = []string{"cookie", "db", "file", "memory", "redis"}
-
-// DefaultOldInputExclude are the form fields FlashOldInput leaves out when
+// defaultOldInputExclude are the form fields FlashOldInput leaves out when
 // Config.OldInputExclude is nil.
-var DefaultOldInputExclude = []string{"password", "password_confirmation", "current_password"}
+var defaultOldInputExclude = []string{"password", "password_confirmation", "current_password"}
 
-// Config configures a Manager (and, for the fields so marked, NewStore).
+// Config configures a Manager, and NewStore through the driver settings
+// grouped at its end.
 // The zero value means the documented defaults: a 120-minute idle
 // lifetime, cookie "rapidgo_session" with Path "/", HttpOnly and
 // SameSite=Lax, not Secure.
 type Config struct {
-	// Driver is the store driver NewStore builds (SESSION_DRIVER): cookie,
-	// db, file, memory or redis. Empty means memory.
-	Driver string
-
 	// Lifetime is the idle timeout (SESSION_LIFETIME): each write or touch
 	// moves the expiry to now + Lifetime. Zero means 120 minutes; values
 	// under one second are an error.
@@ -56,12 +50,6 @@ type Config struct {
 	// session's idle timeout.
 	TouchInterval time.Duration
 
-	// Secret seals cookies for the cookie driver (SESSION_SECRET, raw
-	// bytes, at least 32). PreviousSecrets still open cookies sealed before
-	// a rotation (SESSION_PREVIOUS_SECRETS, comma-separated).
-	Secret          []byte
-	PreviousSecrets [][]byte
-
 	// CookieName is the session cookie's name (SESSION_COOKIE). Empty
 	// means "rapidgo_session". A "__Host-" name requires Secure, Path "/"
 	// and no Domain; a "__Secure-" name requires Secure.
@@ -78,21 +66,13 @@ type Config struct {
 	// Domain is the cookie's Domain (SESSION_DOMAIN). Empty means host-only.
 	Domain string
 
-	// FilePath is the file driver's folder (SESSION_FILE_PATH). Empty means
-	// "storage/sessions".
-	FilePath string
-	// Table is the db driver's table (SESSION_TABLE). Empty means "sessions".
-	Table string
-	// Prefix is the redis driver's key prefix (SESSION_PREFIX). Empty means
-	// "session:".
-	Prefix string
-
 	// MaxDataSize caps the encoded session data in bytes; a larger session
 	// makes Save return ErrTooLarge. Zero means 1 MiB.
 	MaxDataSize int
 
 	// OldInputExclude lists the form fields FlashOldInput never stores. Nil
-	// means DefaultOldInputExclude; an empty, non-nil slice excludes nothing.
+	// means password, password_confirmation and current_password; an empty,
+	// non-nil slice excludes nothing.
 	OldInputExclude []string
 
 	// Blocking, when set, picks the requests that must run one at a time per
@@ -128,6 +108,27 @@ type Config struct {
 
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+
+	// Driver settings. NewStore (and the driver it builds) reads the fields
+	// below; the Manager does not, except Secret and PreviousSecrets.
+
+	// Driver is the store driver NewStore builds (SESSION_DRIVER): cookie,
+	// db, file, memory, redis, or one added with RegisterDriver. Empty
+	// means memory.
+	Driver string
+	// Secret seals cookies for the cookie driver (SESSION_SECRET, raw
+	// bytes, at least 32). PreviousSecrets still open cookies sealed before
+	// a rotation (SESSION_PREVIOUS_SECRETS, comma-separated).
+	Secret          []byte
+	PreviousSecrets [][]byte
+	// FilePath is the file driver's folder (SESSION_FILE_PATH). Empty means
+	// "storage/sessions".
+	FilePath string
+	// Table is the db driver's table (SESSION_TABLE). Empty means "sessions".
+	Table string
+	// Prefix is the redis driver's key prefix (SESSION_PREFIX). Empty means
+	// "session:".
+	Prefix string
 }
 
 // ConfigFromEnv reads the SESSION_* environment variables into a Config.
@@ -145,8 +146,8 @@ func configFrom(get func(string) string) (Config, error) {
 	}
 	if v := strings.TrimSpace(get("SESSION_DRIVER")); v != "" {
 		d := strings.ToLower(v)
-		if !slices.Contains(Drivers, d) {
-			return c, bad("SESSION_DRIVER", v, "accepted values are "+strings.Join(Drivers, ", "))
+		if !slices.Contains(DriverNames(), d) {
+			return c, bad("SESSION_DRIVER", v, "accepted values are "+strings.Join(DriverNames(), ", "))
 		}
 		c.Driver = d
 	}
@@ -217,7 +218,7 @@ func configFrom(get func(string) string) (Config, error) {
 	return c, nil
 }
 
-// parseLifetime reads an integer as minutes (as the original framework did)
+// parseLifetime reads an integer as minutes (as RapidGo's SESSION_LIFETIME)
 // and anything else as a Go duration.
 func parseLifetime(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
@@ -241,6 +242,9 @@ func parseLifetime(v string) (time.Duration, error) {
 
 // withDefaults returns c with its zero values replaced by the defaults.
 func (c Config) withDefaults() Config {
+	if c.Driver == "" {
+		c.Driver = "memory"
+	}
 	if c.Lifetime == 0 {
 		c.Lifetime = DefaultLifetime
 	}
@@ -275,7 +279,7 @@ func (c Config) withDefaults() Config {
 		c.MaxDataSize = DefaultMaxDataSize
 	}
 	if c.OldInputExclude == nil {
-		c.OldInputExclude = DefaultOldInputExclude
+		c.OldInputExclude = defaultOldInputExclude
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -75,15 +75,22 @@ func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time)
 		return ErrCookieTooLarge
 	}
 	m.putCookie(h, v)
-	if !slices.Contains(h["Cache-Control"], noCacheCookie) {
-		h.Add("Cache-Control", noCacheCookie)
-	}
+	m.noCache(h)
 	return nil
 }
 
-// expireCookie sets a cookie that makes the browser drop the session cookie.
+// noCache keeps shared caches from storing the response's Set-Cookie.
+func (m *Manager) noCache(h http.Header) {
+	if !slices.Contains(h["Cache-Control"], noCacheCookie) {
+		h.Add("Cache-Control", noCacheCookie)
+	}
+}
+
+// expireCookie sets a cookie that makes the browser drop the session
+// cookie, and keeps shared caches from storing it.
 func (m *Manager) expireCookie(h http.Header) {
 	m.putCookie(h, m.cookie("", -1, time.Unix(0, 0)).String())
+	m.noCache(h)
 }
 
 // putCookie sets v as the response's one session cookie.
@@ -97,4 +104,33 @@ func (m *Manager) putCookie(h http.Header, v string) {
 		}
 	}
 	h["Set-Cookie"] = append(kept, v)
+}
+
+// maxSessionCookies is how many cookies with the session's name a request
+// may carry that are tried, in order: a sibling subdomain can plant one
+// beside the real one.
+const maxSessionCookies = 4
+
+// sessionCookies returns the values of the request's cookies named name,
+// in the order the client sent them, at most maxSessionCookies. It parses
+// the Cookie headers as net/http does (pairs split at ';', spaces trimmed,
+// a value in double quotes unquoted) without allocating.
+func sessionCookies(r *http.Request, name string) (values [maxSessionCookies]string, n int) {
+	for _, line := range r.Header["Cookie"] {
+		for len(line) > 0 && n < maxSessionCookies {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimSpace(part)
+			k, v, ok := strings.Cut(part, "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			values[n] = v
+			n++
+		}
+	}
+	return values, n
 }

@@ -68,7 +68,7 @@ func newCSRFToken() string {
 //
 // data is the session's map, from [Manager.Start] or [FromContext]. A nil
 // map has no session to hold a token: CSRFToken then returns "".
-func (m *Manager) CSRFToken(data map[string]interface{}) string {
+func (m *Manager) CSRFToken(data map[string]any) string {
 	if data == nil {
 		return ""
 	}
@@ -82,7 +82,7 @@ func (m *Manager) CSRFToken(data map[string]interface{}) string {
 
 // rotateCSRF replaces the session's CSRF token with a fresh one, if it has
 // one; a session that never issued a token keeps none. Regenerate calls it.
-func rotateCSRF(data map[string]interface{}) {
+func rotateCSRF(data map[string]any) {
 	if _, ok := data[csrfKey]; ok {
 		data[csrfKey] = newCSRFToken()
 	}
@@ -92,7 +92,7 @@ func rotateCSRF(data map[string]interface{}) {
 // without a token.
 func csrfSafe(method string) bool {
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
 	return false
@@ -113,7 +113,8 @@ func csrfSafe(method string) bool {
 //     marks as cross-origin (Sec-Fetch-Site), or whose Origin header does
 //     not match its Host, is rejected with 403 Forbidden, whatever token it
 //     carries.
-//  2. Every method except GET, HEAD, OPTIONS and TRACE must carry the
+//  2. Every method except GET, HEAD and OPTIONS (the safe methods of
+//     [http.CrossOriginProtection]; TRACE is checked like POST) must carry the
 //     session's token ([Manager.CSRFToken]) in the [CSRFHeader] header or,
 //     without that header, in the [CSRFField] field of a form body. It is
 //     compared with the session's token in constant time. A missing or
@@ -171,7 +172,7 @@ func (m *Manager) csrfHandler(cop *http.CrossOriginProtection, fail http.Handler
 			next.ServeHTTP(w, r)
 			return
 		}
-		rs := requestState(r.Context(), m)
+		rs := m.requestState(r.Context())
 		if rs == nil {
 			m.logger().ErrorContext(r.Context(),
 				"session: CSRF middleware outside the session middleware: place it inside Manager.Middleware; request rejected",
@@ -180,11 +181,17 @@ func (m *Manager) csrfHandler(cop *http.CrossOriginProtection, fail http.Handler
 			return
 		}
 		want, _ := rs.data[csrfKey].(string)
+		if want == "" {
+			// No token to compare with: rejected before any of the body
+			// is read.
+			reject(w, r, "Forbidden: missing or invalid CSRF token")
+			return
+		}
 		got := r.Header.Get(CSRFHeader)
 		if got == "" {
 			got = r.PostFormValue(CSRFField)
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			reject(w, r, "Forbidden: missing or invalid CSRF token")
 			return
 		}

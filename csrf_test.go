@@ -253,10 +253,16 @@ func TestCSRFPageViewCreatesNoSession(t *testing.T) {
 	}
 }
 
+// TestCSRFSafeMethodsPassWithoutToken: the safe methods are exactly those
+// of http.CrossOriginProtection, GET, HEAD and OPTIONS; TRACE is checked
+// like POST.
 func TestCSRFSafeMethodsPassWithoutToken(t *testing.T) {
 	m := newCSRFManager(t)
 	a := newCSRFApp(t, m, csrfDefault(m))
-	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace} {
+	if r := a.send(a.c, http.MethodTrace, "/submit", "", nil, nil); r.status != http.StatusForbidden {
+		t.Fatalf("TRACE without a token: %d, want 403", r.status)
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodOptions} {
 		r := a.send(a.c, method, "/submit", "", nil, nil)
 		if r.status == http.StatusForbidden {
 			t.Fatalf("%s without a token was rejected", method)

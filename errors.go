@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/seed-699a33a2/session/internal/codec"
 	"github.com/seed-699a33a2/session/store"
@@ -45,16 +46,38 @@ var (
 	// the session the data map belongs to.
 	ErrIDMismatch = errors.New("session: id does not belong to this session's data")
 
+	// ErrLateChange reports a change to the session made after the
+	// middleware committed it (the response's first byte was written), which
+	// cannot be saved. It is the Err of the StoreEvent with Op "late_change".
+	ErrLateChange = errors.New("session: changed after the response started; the change was not saved")
+
 	// ErrConfig wraps every configuration error. The message names the
 	// environment variable (or Config field) and the offending value.
 	ErrConfig = errors.New("session: invalid configuration")
 )
 
+// opError is the failure of one manager operation. Its message reads
+// "session: <op>: <cause>", with the cause's own "session: " prefix
+// dropped, so that the prefix appears once however deep the chain.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string {
+	return "session: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "session: ")
+}
+
+func (e *opError) Unwrap() error { return e.err }
+
+// backendErr is the error of operation op whose store call failed with
+// err: it wraps ErrBackend (unless err is a refusal of the data, such as
+// ErrTooLarge) and err.
 func backendErr(op string, err error) error {
-	if errors.Is(err, store.ErrBackend) {
-		return fmt.Errorf("session: %s: %w", op, err)
+	if !errors.Is(err, store.ErrBackend) && !errors.Is(err, store.ErrTooLarge) && !errors.Is(err, store.ErrInvalidID) {
+		err = store.BackendError("", err)
 	}
-	return fmt.Errorf("session: %s: %w: %w", op, store.ErrBackend, err)
+	return &opError{op: op, err: err}
 }
 
 // ErrCommitFailed is what the middleware's response writer returns from

@@ -132,12 +132,6 @@ func Reflash(data map[string]interface{}) {
 	Keep(data, now...)
 }
 
-// Keep is the package function Keep.
-func (m *Manager) Keep(data map[string]interface{}, keys ...string) { Keep(data, keys...) }
-
-// Reflash is the package function Reflash.
-func (m *Manager) Reflash(data map[string]interface{}) { Reflash(data) }
-
 // ageFlashes runs at Start: flashes readable in the previous request are
 // dropped, and flashes set in it become readable. raw, the entries as
 // stored, is kept in step. It returns the flash names it moved and the keys

@@ -77,7 +77,7 @@ func TestFlash(t *testing.T) {
 				m.Flash(d, "a", "A")
 				m.Flash(d, "b", "B")
 			})
-			b.request(func(_ string, d data, _ http.ResponseWriter) { m.Keep(d, "a") }) // a redirect hop
+			b.request(func(_ string, d data, _ http.ResponseWriter) { session.Keep(d, "a") }) // a redirect hop
 			if v, ok := get(b, "a"); !ok || v != "A" {
 				t.Fatalf("kept flash: %v, %v", v, ok)
 			}

@@ -1,6 +1,11 @@
 package session
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/seed-699a33a2/session/store"
+)
 
 // Keys of the per-session lifetimes SetLifetime stores (nanoseconds, int64).
 const (
@@ -14,7 +19,7 @@ const (
 // default. Zero keeps the manager's value; a negative absolute lifetime
 // removes the cap for this session. The override is stored with the session
 // and applies from this request's Save on.
-func (m *Manager) SetLifetime(data map[string]interface{}, idle, absolute time.Duration) {
+func (m *Manager) SetLifetime(data map[string]any, idle, absolute time.Duration) {
 	if idle > 0 {
 		data[idleKey] = int64(idle)
 	} else {
@@ -29,7 +34,7 @@ func (m *Manager) SetLifetime(data map[string]interface{}, idle, absolute time.D
 
 // lifetimes returns the session's idle timeout and absolute lifetime (0:
 // none).
-func (m *Manager) lifetimes(data map[string]interface{}) (idle, absolute time.Duration) {
+func (m *Manager) lifetimes(data map[string]any) (idle, absolute time.Duration) {
 	idle, absolute = m.cfg.Lifetime, m.cfg.AbsoluteLifetime
 	if v, ok := data[idleKey].(int64); ok && v > 0 {
 		idle = time.Duration(v)
@@ -45,7 +50,7 @@ func (m *Manager) lifetimes(data map[string]interface{}) (idle, absolute time.Du
 
 // expiry is when a session written now expires: after its idle timeout,
 // but never past its absolute lifetime counted from its creation.
-func (m *Manager) expiry(data map[string]interface{}, created, now time.Time) time.Time {
+func (m *Manager) expiry(data map[string]any, created, now time.Time) time.Time {
 	idle, absolute := m.lifetimes(data)
 	exp := now.Add(idle)
 	if absolute > 0 {
@@ -62,4 +67,43 @@ func (m *Manager) touchInterval(idle time.Duration) time.Duration {
 		return m.cfg.TouchInterval
 	}
 	return idle / 4
+}
+
+// MaxClockSkew is how far the clocks of the servers that share a store may
+// disagree. A record whose creation time lies further in the future than
+// that, or whose expiry lies further ahead than its idle timeout plus that,
+// was not written by a manager with this configuration: Start takes it for
+// no session (and logs a warning). Lowering SESSION_LIFETIME therefore ends
+// the sessions whose expiry lies beyond the new lifetime. These checks do
+// not stop whoever holds a secret: a leaked SESSION_SECRET must be retired
+// (removed from SESSION_PREVIOUS_SECRETS too), not rotated.
+const MaxClockSkew = 5 * time.Minute
+
+// plausible checks a loaded record's times against the manager's clock
+// and the session's lifetimes, and clamps its expiry to its absolute
+// lifetime. It reports whether the record may be a session.
+func (m *Manager) plausible(ctx context.Context, rec *store.Record, data map[string]any) bool {
+	now := m.cfg.Now()
+	if !rec.Expires.After(now) {
+		return false
+	}
+	idle, absolute := m.lifetimes(data)
+	if rec.Created.After(now.Add(MaxClockSkew)) {
+		m.logger().WarnContext(ctx, "session: stored session was created in the future; starting a fresh one", "created", rec.Created)
+		return false
+	}
+	if rec.Expires.After(now.Add(idle + MaxClockSkew)) {
+		m.logger().WarnContext(ctx, "session: stored session expires later than its idle timeout allows; starting a fresh one", "expires", rec.Expires, "idle", idle)
+		return false
+	}
+	if absolute > 0 {
+		limit := rec.Created.Add(absolute)
+		if !now.Before(limit) {
+			return false // past its absolute lifetime, however active
+		}
+		if rec.Expires.After(limit) {
+			rec.Expires = limit
+		}
+	}
+	return true
 }

@@ -6,19 +6,28 @@ import (
 )
 
 // ReservedPrefix starts every key the library itself keeps in a session's
-// data map: the bookkeeping entry and the flash entries. Applications must
-// not use keys with this prefix. Ranging over a loaded session's map shows
-// them; the bookkeeping entry (ReservedPrefix+"state") is never encoded or
-// stored, and a fresh session's map has no entries at all.
+// data map: flash entries, the CSRF token, the user binding of Login, the
+// lifetimes of SetLifetime. Applications must not use keys with this prefix.
+//
+// Inside the middleware the map holds the application's keys and these
+// entries only: the manager keeps its bookkeeping beside the map, so that
+// clear(data), deleting keys while ranging, or any other ordinary use of
+// the map cannot corrupt the session. A map that Start returns outside the
+// middleware for a stored session also carries a handle to that
+// bookkeeping (the key ReservedPrefix+"state", never stored); a map
+// without it is taken by Save for the session's complete content. A fresh
+// session's map is empty.
 const ReservedPrefix = "_session:"
 
-const stateKey = ReservedPrefix + "state"
+// handleKey is where a map that Start hands out outside the middleware
+// keeps its *state.
+const handleKey = ReservedPrefix + "state"
 
-// state is what Save needs to know about the request that loaded the map:
-// which session it is and what the store holds, entry by entry, so that an
-// unchanged map is not written and a changed one is written once. It lives
-// in the data map itself, so it is freed with the map even when Save is
-// never called.
+// state is the bookkeeping of one session in one request: which session it
+// is and what the store holds, entry by entry, so that an unchanged map is
+// not written and a changed one is written once, merged key by key with
+// concurrent requests. Inside the middleware it belongs to the request's
+// reqState; outside, the map holds it under handleKey.
 type state struct {
 	id string
 	// previous is the ID Regenerate moved the session from: Save accepts it
@@ -26,15 +35,20 @@ type state struct {
 	previous string
 	// stored reports that the store holds the session under id.
 	stored bool
+	// whole reports that the map is the session's complete content rather
+	// than changes to what was loaded: a map outside the middleware that
+	// lost its handle. Save writes it over the record, last writer wins.
+	whole bool
 	// loaded maps each key to its encoded entry as the store holds it, with
 	// the flash aging of this request applied (so that aging is not taken
-	// for the handler's own change).
+	// for the handler's own change). After a commit it is what was
+	// committed, which the late-change check compares the map with.
 	loaded map[string][]byte
 	// version is the stored record's version (stores with store.Swapper).
 	version uint64
-	// aged lists what flash aging did at Start, replayed on the current
-	// record when a concurrent request saved first: the flash names moved
-	// from "new" to "now", and the "now" keys dropped.
+	// agedMoved and agedDropped are what flash aging did at Start, replayed
+	// on the current record when a concurrent request saved first: the
+	// flash names moved from "new" to "now", and the "now" keys dropped.
 	agedMoved, agedDropped []string
 	// gone is set when the session turned out to be destroyed or
 	// regenerated away by a concurrent request: nothing more is written.
@@ -42,8 +56,8 @@ type state struct {
 	created time.Time
 	// expires is the server-side expiry as last stored or touched.
 	expires time.Time
-	// ctx is the context of the request that started the session, used by
-	// Save, Regenerate and Destroy outside the middleware.
+	// ctx is the context of the request that started the session, for the
+	// store calls of Save, Regenerate and Destroy outside the middleware.
 	ctx context.Context
 }
 
@@ -52,30 +66,28 @@ func (st *state) owns(id string) bool {
 	return id == st.id || (st.previous != "" && id == st.previous)
 }
 
-func stateOf(data map[string]any) *state {
-	st, _ := data[stateKey].(*state)
+// aged reports whether flash aging changed the session at Start.
+func (st *state) aged() bool { return len(st.agedMoved)+len(st.agedDropped) > 0 }
+
+// handleOf returns the state a map from Start carries outside the
+// middleware, or nil.
+func handleOf(data map[string]any) *state {
+	st, _ := data[handleKey].(*state)
 	return st
 }
 
-// ctxFor picks the context for store calls made on behalf of data: that of
-// the middleware's request, or of the request that started the session,
-// detached; a session started by nobody (a fresh one outside the
-// middleware) gets the background context.
-func ctxFor(rs *reqState, data map[string]any) (context.Context, context.CancelFunc) {
-	if rs != nil {
-		return detach(rs.r.Context())
-	}
-	if st := stateOf(data); st != nil && st.ctx != nil {
-		return detach(st.ctx)
-	}
-	return context.Background(), func() {}
-}
+// wholeState is the state of a map without a handle: the session under id,
+// whose complete content the map is.
+func wholeState(id string) *state { return &state{id: id, whole: true} }
 
 // detach returns a context with parent's values and deadline but not its
 // cancellation: a session is still saved when the client goes away after
 // the handler has run, yet a hung store cannot hold the request past its
 // deadline.
 func detach(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		return context.Background(), func() {}
+	}
 	ctx := context.WithoutCancel(parent)
 	if dl, ok := parent.Deadline(); ok {
 		return context.WithDeadline(ctx, dl)

@@ -50,6 +50,9 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// driver names the store in its errors.
+const driver = "cookie"
+
 // ErrWeakSecret is wrapped by the error New returns for a secret that is
 // too short or evidently not random.
 var ErrWeakSecret = errors.New("session: cookiestore: weak secret")
@@ -68,7 +71,7 @@ func New(opts Options) (*Store, error) {
 		}
 	}
 	if opts.CookieName == "" {
-		return nil, errors.New("session: cookiestore: Options.CookieName (SESSION_COOKIE) is required: it is bound into every sealed cookie")
+		return nil, errors.New("cookie: Options.CookieName (SESSION_COOKIE) is required: it is bound into every sealed cookie")
 	}
 	s := &Store{
 		keys: make([]prk, 0, 1+len(opts.PreviousSecrets)),
@@ -81,7 +84,7 @@ func New(opts Options) (*Store, error) {
 	for _, sec := range append([][]byte{opts.Secret}, opts.PreviousSecrets...) {
 		k, err := hkdf.Extract(sha256.New, sec, []byte(extractSalt))
 		if err != nil {
-			return nil, fmt.Errorf("session: cookiestore: deriving keys: %w", err)
+			return nil, fmt.Errorf("cookie: deriving keys: %w", err)
 		}
 		s.keys = append(s.keys, k)
 	}
@@ -95,7 +98,7 @@ func New(opts Options) (*Store, error) {
 // ctx.Err() and [store.ErrBackend].
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if err := ctx.Err(); err != nil {
-		return store.Record{}, ctxError(err)
+		return store.Record{}, store.BackendError(driver, err)
 	}
 	r, ok := s.open(token)
 	if !ok || !r.Expires.After(s.now()) {
@@ -111,17 +114,14 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 // longer than the largest Load accepts (see [TokenLen]) is
 // [store.ErrTooLarge].
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", ctxError(err)
-	}
-	if !store.ValidID(r.ID) {
-		return "", fmt.Errorf("session: cookiestore: %w", store.ErrInvalidID)
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", err
 	}
 	if !r.Expires.After(s.now()) {
 		return "", nil
 	}
 	if TokenLen(len(r.Data)) > maxTokenLen {
-		return "", fmt.Errorf("session: cookiestore: %w: a %d-byte record seals into a token over %d bytes",
+		return "", fmt.Errorf("%w: cookie: a %d-byte record seals into a token over %d bytes",
 			store.ErrTooLarge, len(r.Data), maxTokenLen)
 	}
 	return s.seal(r)
@@ -133,11 +133,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // a cancelled ctx.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
-		return ctxError(err)
+		return store.BackendError(driver, err)
 	}
 	return nil
-}
-
-func ctxError(err error) error {
-	return fmt.Errorf("session: cookiestore: %w: %w", store.ErrBackend, err)
 }

@@ -88,7 +88,7 @@ func (s *Store) seal(r store.Record) (string, error) {
 
 	gcm, nonce, err := s.keys[0].aead(salt)
 	if err != nil {
-		return "", fmt.Errorf("session: cookiestore: deriving the cookie key: %w: %w", store.ErrBackend, err)
+		return "", store.BackendError(driver, fmt.Errorf("deriving the cookie key: %w", err))
 	}
 	pt := raw[headerLen : headerLen+fixedLen]
 	// ValidID guarantees the canonical spelling of exactly 32 bytes.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/seed-699a33a2/session/store"
 )
 
 // Count returns the number of live sessions: the session files whose header
@@ -13,11 +15,11 @@ import (
 // implements [store.Counter].
 func (s *Store) Count(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, backendErr("count", err)
+		return 0, store.BackendError(driver, err)
 	}
 	d, err := os.Open(s.dir)
 	if err != nil {
-		return 0, backendErr("count", err)
+		return 0, store.BackendError(driver, err)
 	}
 	defer d.Close()
 	now, n := s.now(), 0
@@ -28,7 +30,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 				continue
 			}
 			if err := ctx.Err(); err != nil {
-				return n, backendErr("count", err)
+				return n, store.BackendError(driver, err)
 			}
 			f, err := os.Open(filepath.Join(s.dir, e.Name()))
 			if err != nil {
@@ -48,7 +50,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		if err != nil {
-			return n, backendErr("count", err)
+			return n, store.BackendError(driver, err)
 		}
 	}
 }

@@ -16,6 +16,9 @@ import (
 	"github.com/seed-699a33a2/session/store"
 )
 
+// driver names the store in its errors.
+const driver = "file"
+
 const (
 	suffix    = ".session"
 	tmpPrefix = ".tmp-"
@@ -75,21 +78,21 @@ type Store struct {
 // until the first Save.
 func New(dir string, opts Options) (*Store, error) {
 	if dir == "" {
-		return nil, errors.New("session: filestore: no folder given")
+		return nil, errors.New("file: no folder given")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("session: filestore: folder %q: %w: %w", dir, store.ErrBackend, err)
+		return nil, store.BackendError(driver, fmt.Errorf("folder %q: %w", dir, err))
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("session: filestore: create folder: %w: %w", store.ErrBackend, err)
+		return nil, store.BackendError(driver, fmt.Errorf("create folder: %w", err))
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("session: filestore: %w: %w", store.ErrBackend, err)
+		return nil, store.BackendError(driver, err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("session: filestore: %s is not a folder: %w", abs, store.ErrBackend)
+		return nil, store.BackendError(driver, fmt.Errorf("%s is not a folder", abs))
 	}
 	s := &Store{dir: abs, now: opts.Now, fsync: opts.Fsync}
 	if s.now == nil {
@@ -127,11 +130,8 @@ func unhex(c byte) byte {
 // ([store.ErrCorrupt]) are all [store.ErrNotFound]. Any other failure to
 // read the file wraps [store.ErrBackend].
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
-	if err := ctx.Err(); err != nil {
-		return store.Record{}, backendErr("load", err)
-	}
-	if !store.ValidID(token) {
-		return store.Record{}, store.ErrNotFound
+	if ok, err := store.Guard(ctx, driver, token, store.ErrNotFound); !ok {
+		return store.Record{}, err
 	}
 	n := name(token)
 	b, err := os.ReadFile(filepath.Join(s.dir, n))
@@ -139,11 +139,11 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return store.Record{}, store.ErrNotFound
 		}
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, store.BackendError(driver, err)
 	}
 	h, data, err := decode(b)
 	if err != nil {
-		return store.Record{}, fmt.Errorf("session: filestore: %s: %w: %w", n, store.ErrCorrupt, err)
+		return store.Record{}, store.CorruptError(driver, fmt.Errorf("%s: %w", n, err))
 	}
 	if !s.now().Before(h.expires) {
 		return store.Record{}, store.ErrNotFound
@@ -175,14 +175,11 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 // lock is held from reading the current version to the rename, so that
 // versions never repeat within the process.
 func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return "", 0, backendErr("save", err)
-	}
-	if !store.ValidID(r.ID) {
-		return "", 0, fmt.Errorf("session: filestore: save: %w", store.ErrInvalidID)
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", 0, err
 	}
 	if len(r.UserID) > maxUserLen {
-		return "", 0, fmt.Errorf("session: filestore: save: user ID of %d bytes, at most %d", len(r.UserID), maxUserLen)
+		return "", 0, fmt.Errorf("file: user ID of %d bytes, at most %d", len(r.UserID), maxUserLen)
 	}
 	n := name(r.ID)
 	path := filepath.Join(s.dir, n)
@@ -192,34 +189,34 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	defer mu.Unlock()
 	cur, err := s.currentVersion(path, now)
 	if err != nil {
-		return "", 0, backendErr("save", err)
+		return "", 0, store.BackendError(driver, err)
 	}
 	if cas && cur != r.Version {
 		return "", 0, store.ErrConflict
 	}
 	if !r.Expires.After(now) {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", 0, backendErr("save", err)
+			return "", 0, store.BackendError(driver, err)
 		}
 		return "", 0, nil
 	}
 	s.sweep.Start()
 	if r.UserID != "" {
 		if err := s.link(r.UserID, n); err != nil {
-			return "", 0, backendErr("save", err)
+			return "", 0, store.BackendError(driver, err)
 		}
 	}
 	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires, cur+1, r.UserID))
 	if err != nil {
-		return "", 0, backendErr("save", err)
+		return "", 0, store.BackendError(driver, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
-		return "", 0, backendErr("save", err)
+		return "", 0, store.BackendError(driver, err)
 	}
 	if s.fsync {
 		if err := syncDir(s.dir); err != nil {
-			return "", 0, backendErr("save", err)
+			return "", 0, store.BackendError(driver, err)
 		}
 	}
 	return r.ID, cur + 1, nil
@@ -294,28 +291,21 @@ func syncDir(dir string) error {
 // Delete removes the session with the given ID. Deleting a missing
 // session, or an ID that fails [store.ValidID], is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("delete", err)
+	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
+		return err
 	}
-	if !store.ValidID(id) {
-		return nil
-	}
-	return s.remove(name(id), "delete")
+	return s.remove(name(id))
 }
 
 // remove deletes the session file with the given name; a missing file is
 // not an error.
-func (s *Store) remove(name, op string) error {
+func (s *Store) remove(name string) error {
 	mu := s.lockFor(name)
 	mu.Lock()
 	err := os.Remove(filepath.Join(s.dir, name))
 	mu.Unlock()
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return backendErr(op, err)
+		return store.BackendError(driver, err)
 	}
 	return nil
-}
-
-func backendErr(op string, err error) error {
-	return fmt.Errorf("session: filestore: %s: %w: %w", op, store.ErrBackend, err)
 }

@@ -370,8 +370,8 @@ func TestUnusableFolder(t *testing.T) {
 		if !errors.Is(err, store.ErrBackend) || !strings.Contains(err.Error(), file) {
 			t.Errorf("New(%s) = %v, want ErrBackend naming the path", dir, err)
 		}
-		if !strings.HasPrefix(err.Error(), "session: filestore: ") {
-			t.Errorf("error %q lacks the package prefix", err)
+		if !strings.HasPrefix(err.Error(), "file: ") {
+			t.Errorf("error %q does not start with the driver's name", err)
 		}
 	}
 

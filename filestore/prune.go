@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/seed-699a33a2/session/store"
 )
 
 const (
@@ -35,11 +37,11 @@ const (
 // a file. A file that disappears meanwhile is skipped.
 func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, backendErr("delete expired", err)
+		return 0, store.BackendError(driver, err)
 	}
 	d, err := os.Open(s.dir)
 	if err != nil {
-		return 0, backendErr("delete expired", err)
+		return 0, store.BackendError(driver, err)
 	}
 	defer d.Close()
 	removed := 0
@@ -47,20 +49,20 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 		entries, err := d.ReadDir(dirBatch)
 		for _, e := range entries {
 			if err := ctx.Err(); err != nil {
-				return removed, backendErr("delete expired", err)
+				return removed, store.BackendError(driver, err)
 			}
 			switch n := e.Name(); {
 			case isSessionName(n) && e.Type().IsRegular():
 				ok, err := s.removeIfExpired(n)
 				if err != nil {
-					return removed, backendErr("delete expired", err)
+					return removed, store.BackendError(driver, err)
 				}
 				if ok {
 					removed++
 				}
 			case strings.HasPrefix(n, tmpPrefix) && e.Type().IsRegular():
 				if err := removeIfOld(filepath.Join(s.dir, n), e); err != nil {
-					return removed, backendErr("delete expired", err)
+					return removed, store.BackendError(driver, err)
 				}
 			}
 		}
@@ -68,7 +70,7 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 			return removed, s.pruneLinks(ctx)
 		}
 		if err != nil {
-			return removed, backendErr("delete expired", err)
+			return removed, store.BackendError(driver, err)
 		}
 	}
 }
@@ -82,7 +84,7 @@ func (s *Store) pruneLinks(ctx context.Context) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return backendErr("delete expired", err)
+		return store.BackendError(driver, err)
 	}
 	for _, u := range users {
 		if !u.IsDir() {
@@ -91,12 +93,12 @@ func (s *Store) pruneLinks(ctx context.Context) error {
 		dir := filepath.Join(root, u.Name())
 		links, err := os.ReadDir(dir)
 		if err != nil {
-			return backendErr("delete expired", err)
+			return store.BackendError(driver, err)
 		}
 		left := len(links)
 		for _, l := range links {
 			if err := ctx.Err(); err != nil {
-				return backendErr("delete expired", err)
+				return store.BackendError(driver, err)
 			}
 			if !isSessionName(l.Name()) {
 				continue

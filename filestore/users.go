@@ -63,7 +63,7 @@ func (s *Store) readSession(n, user string) (store.Record, bool, error) {
 // index's dead links on the way. It implements [store.UserIndex].
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSession, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	dir := filepath.Join(s.dir, usersDir, userDir(userID))
 	entries, err := os.ReadDir(dir)
@@ -71,7 +71,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	var out []store.UserSession
 	for _, e := range entries {
@@ -81,7 +81,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		}
 		r, ok, err := s.readSession(n, userID)
 		if err != nil {
-			return nil, backendErr("user sessions", err)
+			return nil, store.BackendError(driver, err)
 		}
 		if !ok {
 			_ = os.Remove(filepath.Join(dir, n))
@@ -96,7 +96,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // to userID. It implements [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
 	if err := ctx.Err(); err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	n := handle + suffix
 	if !isSessionName(n) {
@@ -107,12 +107,12 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 	defer mu.Unlock()
 	if _, ok, err := s.readSession(n, userID); err != nil || !ok {
 		if err != nil {
-			return backendErr("delete user session", err)
+			return store.BackendError(driver, err)
 		}
 		return nil
 	}
 	if err := os.Remove(filepath.Join(s.dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	_ = os.Remove(filepath.Join(s.dir, usersDir, userDir(userID), n))
 	return nil

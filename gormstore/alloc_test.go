@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed-699a33a2/session/gormstore"
-	"github.com/seed-699a33a2/session/store"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/seed-699a33a2/session/gormstore"
+	"github.com/seed-699a33a2/session/store"
 )
 
 // TestUpdateCostDoesNotGrowWithData: an update once made GORM format every

@@ -49,7 +49,7 @@ func TestNewRejects(t *testing.T) {
 			if err == nil || st != nil {
 				t.Fatalf("New = %v, %v; want an error", st, err)
 			}
-			if !strings.HasPrefix(err.Error(), "session: gormstore: ") {
+			if !strings.HasPrefix(err.Error(), "db: ") {
 				t.Errorf("error %q lacks the package prefix", err)
 			}
 		})
@@ -71,7 +71,7 @@ func wantBackend(t *testing.T, op string, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		t.Errorf("%s: err = %v wraps ErrNotFound; an outage is not \"no session\"", op, err)
 	}
-	if err != nil && !strings.HasPrefix(err.Error(), "session: gormstore: ") {
+	if err != nil && !strings.HasPrefix(err.Error(), "db: ") {
 		t.Errorf("%s: error %q lacks the package prefix", op, err)
 	}
 }

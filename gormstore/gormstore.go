@@ -70,7 +70,10 @@ var (
 	_ store.UserIndex = (*Store)(nil)
 )
 
-const prefix = "session: gormstore: "
+// driver names the store in its errors.
+const driver = "db"
+
+const prefix = driver + ": "
 
 // New returns a store that keeps sessions in a table of db. It does not
 // create the table: call Migrate (or create it by other means) first. New
@@ -138,11 +141,8 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 // SELECT by the hash of the ID and the store's current time. The record's
 // Version is the row's version column, its UserID the user_id column.
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
-	if err := ctx.Err(); err != nil {
-		return store.Record{}, backendErr("load", err)
-	}
-	if !store.ValidID(token) {
-		return store.Record{}, store.ErrNotFound
+	if ok, err := store.Guard(ctx, driver, token, store.ErrNotFound); !ok {
+		return store.Record{}, err
 	}
 	// Rows, not First/Take: a missing row is no error for GORM to log.
 	rows, err := s.db.WithContext(ctx).Table(s.table).
@@ -152,21 +152,21 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		Limit(1).
 		Rows()
 	if err != nil {
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, store.BackendError(driver, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return store.Record{}, backendErr("load", err)
+			return store.Record{}, store.BackendError(driver, err)
 		}
 		return store.Record{}, store.ErrNotFound
 	}
 	r, err := scanRecord(rows)
 	if err != nil {
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, store.BackendError(driver, err)
 	}
 	if err := rows.Close(); err != nil {
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, store.BackendError(driver, err)
 	}
 	r.ID = token
 	return r, nil
@@ -209,11 +209,8 @@ func userColumn(user string) *string {
 // the current time is deleted instead, and Save returns "". A zero
 // r.Created is stored as the current time.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", backendErr("save", err)
-	}
-	if !store.ValidID(r.ID) {
-		return "", fmt.Errorf(prefix+"save: %w", store.ErrInvalidID)
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", err
 	}
 	now := s.utcNow()
 	if !r.Expires.After(now) {
@@ -240,7 +237,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 		LastActivity: now,
 	}
 	if err := s.db.WithContext(ctx).Table(s.table).Clauses(s.upsert).Create(&rec).Error; err != nil {
-		return "", backendErr("save", err)
+		return "", store.BackendError(driver, err)
 	}
 	s.sweep.Start()
 	return r.ID, nil
@@ -258,11 +255,8 @@ func (s *Store) updates(ctx context.Context) *gorm.DB {
 // last activity) without rewriting its data: one UPDATE. It returns
 // store.ErrNotFound when no live session has that ID.
 func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("touch", err)
-	}
-	if !store.ValidID(id) {
-		return store.ErrNotFound
+	if ok, err := store.Guard(ctx, driver, id, store.ErrNotFound); !ok {
+		return err
 	}
 	now := s.utcNow()
 	live := s.updates(ctx).
@@ -273,7 +267,7 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		colLastActivity: now,
 	})
 	if res.Error != nil {
-		return backendErr("touch", res.Error)
+		return store.BackendError(driver, res.Error)
 	}
 	if res.RowsAffected > 0 {
 		return nil
@@ -285,7 +279,7 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	// and clock reading twice) as unaffected: ask whether it exists.
 	var n int64
 	if err := live.Session(&gorm.Session{}).Limit(1).Count(&n).Error; err != nil {
-		return backendErr("touch", err)
+		return store.BackendError(driver, err)
 	}
 	if n == 0 {
 		return store.ErrNotFound
@@ -296,11 +290,8 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 // Delete removes the session id: one DELETE. Deleting a missing session,
 // or an ID that no session can have, is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("delete", err)
-	}
-	if !store.ValidID(id) {
-		return nil
+	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
+		return err
 	}
 	return s.delete(ctx, "delete", id)
 }
@@ -310,7 +301,7 @@ func (s *Store) delete(ctx context.Context, op, id string) error {
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(id)}).
 		Delete(&row{}).Error
 	if err != nil {
-		return backendErr(op, err)
+		return store.BackendError(driver, err)
 	}
 	return nil
 }
@@ -320,9 +311,3 @@ func (s *Store) utcNow() time.Time { return utc(s.now()) }
 // utc is t as the store writes and binds it: UTC, microseconds (the finest
 // precision that PostgreSQL and MySQL keep), no monotonic reading.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// backendErr wraps a database failure (or a context error) so that
-// errors.Is finds both store.ErrBackend and the cause.
-func backendErr(op string, err error) error {
-	return fmt.Errorf(prefix+"%s: %w: %w", op, store.ErrBackend, err)
-}

@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -43,7 +42,7 @@ const releaseAfterTimeout = time.Second
 // attempt counts as a lock held by someone else: Lock tries again.
 func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(context.Context) error, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("lock", err)
+		return nil, store.BackendError(driver, err)
 	}
 	noop := func(context.Context) error { return nil }
 	if !store.ValidID(id) {
@@ -61,7 +60,7 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 			_ = s.unlock(context.WithoutCancel(ctx), hashed, token, releaseAfterTimeout)
 			return nil, lockTimeout(ctx)
 		case err != nil && !s.isConflict(err):
-			return nil, backendErr("lock", err)
+			return nil, store.BackendError(driver, err)
 		case err != nil:
 			// Busy: try again after the pause.
 		case acquired:
@@ -111,7 +110,7 @@ func (s *Store) tryLock(ctx context.Context, hashed, token string, lease time.Du
 func (s *Store) unlocker(hashed, token string) func(context.Context) error {
 	return locks.ReleaseOnce(func(ctx context.Context) error {
 		return s.unlock(ctx, hashed, token, 0)
-	}, func(err error) error { return backendErr("unlock", err) })
+	}, func(err error) error { return store.BackendError(driver, err) })
 }
 
 // unlock clears the lock columns of the row with the hashed ID if token
@@ -132,5 +131,5 @@ func (s *Store) unlock(ctx context.Context, hashed, token string, timeout time.D
 }
 
 func lockTimeout(ctx context.Context) error {
-	return fmt.Errorf(prefix+"lock: %w", errors.Join(store.ErrLockTimeout, ctx.Err()))
+	return fmt.Errorf("%w: %s%w", store.ErrLockTimeout, prefix, ctx.Err())
 }

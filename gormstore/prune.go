@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"gorm.io/gorm/clause"
+
+	"github.com/seed-699a33a2/session/store"
 )
 
 // DeleteExpired deletes every session whose expiry is not after the current
@@ -19,7 +21,7 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return total, backendErr("delete expired", err)
+			return total, store.BackendError(driver, err)
 		}
 		var ids []string
 		err := s.db.WithContext(ctx).Table(s.table).
@@ -27,7 +29,7 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 			Limit(s.batch).
 			Pluck(colID, &ids).Error
 		if err != nil {
-			return total, backendErr("delete expired", err)
+			return total, store.BackendError(driver, err)
 		}
 		if len(ids) == 0 {
 			return total, nil
@@ -37,7 +39,7 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 			Where(expired).
 			Delete(&row{})
 		if res.Error != nil {
-			return total, backendErr("delete expired", res.Error)
+			return total, store.BackendError(driver, res.Error)
 		}
 		total += int(res.RowsAffected)
 		if len(ids) < s.batch {

@@ -3,6 +3,8 @@ package gormstore
 import (
 	"context"
 	"time"
+
+	"github.com/seed-699a33a2/session/store"
 )
 
 // row is one session as the table holds it. Field names avoid GORM's
@@ -87,14 +89,14 @@ func validTable(name string) bool {
 // try to create the table, and one of them fails.
 func (s *Store) Migrate(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return backendErr("migrate", err)
+		return store.BackendError(driver, err)
 	}
 	var model any = &row{}
 	if s.db.Dialector.Name() == "mysql" {
 		model = &mysqlRow{}
 	}
 	if err := s.db.WithContext(ctx).Table(s.table).AutoMigrate(model); err != nil {
-		return backendErr("migrate", err)
+		return store.BackendError(driver, err)
 	}
 	return nil
 }

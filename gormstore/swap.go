@@ -13,9 +13,8 @@ import (
 	"github.com/seed-699a33a2/session/store"
 )
 
-// errConflict is store.ErrConflict with this package's prefix; it does not
-// wrap store.ErrBackend.
-var errConflict = fmt.Errorf(prefix+"save if: %w", store.ErrConflict)
+// errConflict is store.ErrConflict; it does not wrap store.ErrBackend.
+var errConflict = store.ErrConflict
 
 // SaveIf stores r only when the live row of r.ID has version r.Version, or,
 // when r.Version is 0, when r.ID has no live row (an expired row counts as
@@ -42,11 +41,8 @@ var errConflict = fmt.Errorf(prefix+"save if: %w", store.ErrConflict)
 // deadlock are store.ErrConflict too; store.ErrConflict never wraps
 // store.ErrBackend. Other failures wrap store.ErrBackend.
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return "", 0, backendErr("save if", err)
-	}
-	if !store.ValidID(r.ID) {
-		return "", 0, fmt.Errorf(prefix+"save if: %w", store.ErrInvalidID)
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", 0, err
 	}
 	if r.Version >= math.MaxInt64 {
 		// No row holds a version the column cannot: nothing matches.
@@ -166,9 +162,9 @@ func (s *Store) insertNew(ctx context.Context, rec *row) (bool, error) {
 // when it means contention, else into a backend error.
 func (s *Store) saveIfErr(err error) error {
 	if s.isConflict(err) {
-		return fmt.Errorf(prefix+"save if: %w (%v)", store.ErrConflict, err)
+		return fmt.Errorf("%w: %s%v", store.ErrConflict, prefix, err)
 	}
-	return backendErr("save if", err)
+	return store.BackendError(driver, err)
 }
 
 // isConflict reports whether err is a duplicate key or the backend's way of

@@ -15,7 +15,7 @@ import (
 // [store.UserIndex].
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSession, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	if userID == "" {
 		return nil, nil // stored as NULL: no session has the empty user
@@ -26,7 +26,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
 		Rows()
 	if err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	defer rows.Close()
 	var out []store.UserSession
@@ -34,7 +34,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		var handle string
 		r, err := scanRecord(rows, &handle)
 		if err != nil {
-			return nil, backendErr("user sessions", err)
+			return nil, store.BackendError(driver, err)
 		}
 		// Compared again in Go: MySQL's default collations compare
 		// case-insensitively and ignore trailing spaces.
@@ -44,10 +44,10 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		out = append(out, store.UserSession{Handle: handle, Record: r})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	if err := rows.Close(); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	return out, nil
 }
@@ -60,7 +60,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
 	if err := ctx.Err(); err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	if userID == "" || !isHandle(handle) {
 		return nil
@@ -75,7 +75,7 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 	}
 	err := q.Delete(&row{}).Error
 	if err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 // blocking mode; see [store.Locker]. The lock is held within this process.
 func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(context.Context) error, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("lock", err)
+		return nil, store.BackendError(driver, err)
 	}
 	return s.blocking.Lock(ctx, store.HashIDBytes(id), lease)
 }

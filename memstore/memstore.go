@@ -4,32 +4,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/seed-699a33a2/session/internal/locks"
+	"github.com/seed-699a33a2/session/internal/nanotime"
 	"github.com/seed-699a33a2/session/internal/sweep"
 	"github.com/seed-699a33a2/session/store"
 )
 
+// driver names the store in its errors.
+const driver = "memory"
+
 const (
-	// maxShards is the number of shards of a store without a small
-	// MaxSessions. 64 keeps lock contention low on machines with many cores
-	// while costing an empty store only a few kilobytes.
-	maxShards = 64
-
-	// evictSample is how many entries a full shard looks at to choose the
-	// one to evict. Go randomizes map iteration, so the first entries of a
-	// range loop are a random sample; the oldest of five is close enough to
-	// the least recently used one (Redis uses the same idea).
-	evictSample = 5
-
-	// sweepBatch is how many expired entries the sweep deletes per hold of
-	// a shard's write lock, so that a large shard never blocks writers for
-	// long.
-	sweepBatch = 256
+	// numShards is the number of shards. 64 keeps lock contention low on
+	// machines with many cores while costing an empty store only a few
+	// kilobytes.
+	numShards = 64
 
 	defaultCleanupInterval = time.Minute
 )
@@ -43,73 +36,100 @@ type Options struct {
 
 	// CleanupInterval is how often a background goroutine sweeps expired
 	// sessions. Zero means one minute; a negative value means never (expired
-	// sessions are still never loaded, and DeleteExpired or a full shard
+	// sessions are still never loaded, and DeleteExpired or eviction
 	// removes them).
 	CleanupInterval time.Duration
 
-	// MaxSessions bounds the number of sessions held. Zero means unlimited.
-	// Otherwise the store never holds more than MaxSessions sessions: the
-	// limit is divided as evenly as possible between the shards, and a
-	// shard that is full evicts an expired or the approximately least
-	// recently used session to make room for a new one.
+	// MaxSessions bounds the number of sessions the store holds, all
+	// shards together. Zero means no bound.
 	MaxSessions int
+
+	// MaxBytes is the store's memory budget, all shards together: the
+	// sessions' data, the per-session overhead of the store's own
+	// structures, and the user index. Zero means no budget. NewStore sets
+	// 64 MiB (SESSION_MEMORY_LIMIT); code that builds the store itself
+	// chooses. A session larger than the whole budget is refused with
+	// [store.ErrTooLarge].
+	//
+	// When a Save would go over MaxBytes or MaxSessions, the store makes
+	// room by evicting, in this order: expired sessions; sessions tied to
+	// no user (see [store.Record.UserID]), the approximately least recently
+	// used first; then signed-in sessions, the same way, but never while it
+	// holds a session tied to no user. A Save that can only make room by
+	// evicting a signed-in session for one tied to no user stores nothing
+	// and fails with an error wrapping [store.ErrBackend]: anonymous traffic
+	// cannot sign users out.
+	MaxBytes int64
 }
 
 // Store is an in-memory session store. It implements [store.Store],
-// [store.Toucher], [store.Pruner] and [io.Closer].
+// [store.Toucher], [store.Swapper], [store.Locker], [store.UserIndex],
+// [store.Counter], [store.Pruner] and [io.Closer].
 //
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
-	now      func() time.Time
-	shards   []shard
-	sweep    *sweep.Loop // the background sweep, started by the first Save
-	blocking locks.Table // the blocking mode's locks
-	users    userIndex   // the sessions of each user (Login)
+	now         func() time.Time
+	shards      []shard
+	sweep       *sweep.Loop // the background sweep, started by the first Save
+	blocking    locks.Table // the blocking mode's locks
+	users       userIndex   // the sessions of each user (Login)
+	maxSessions int64
+	maxBytes    int64
+
+	// The accounting, all shards together, kept with atomic counters so
+	// that no global lock is ever taken.
+	count atomic.Int64 // sessions held, expired ones not yet removed included
+	anon  atomic.Int64 // of them, those tied to no user
+	bytes atomic.Int64 // bytes held: sessions and the user index
+	// earliest is a lower bound of every held session's expiry (Unix
+	// nanoseconds): while the clock is before it, nothing has expired and
+	// sweeps skip the scan.
+	earliest atomic.Int64
+	// lastPurge is when eviction last removed every expired session, so
+	// that it does so at most once a second.
+	lastPurge atomic.Int64
+	// pending counts the sessions room was reserved for that are not
+	// stored yet.
+	pending atomic.Int64
 }
+
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Toucher   = (*Store)(nil)
+	_ store.Swapper   = (*Store)(nil)
+	_ store.Locker    = (*Store)(nil)
+	_ store.UserIndex = (*Store)(nil)
+	_ store.Counter   = (*Store)(nil)
+	_ store.Pruner    = (*Store)(nil)
+)
+
+type key = [sha256.Size]byte
 
 type shard struct {
 	mu sync.RWMutex
-	m  map[[sha256.Size]byte]*entry
-	// max is the shard's share of MaxSessions; 0 means unlimited.
-	max int
-	// earliest is a lower bound of the expiry of every entry in m (exact
-	// after a sweep of the shard). While the clock is before it, the shard
-	// holds nothing expired and a sweep or a full shard can skip the scan.
-	earliest time.Time
-	// gen counts the changes that can lower earliest, so that a sweep can
-	// tell whether the minimum it computed under the read lock still holds.
-	gen uint64
-	_   [64]byte // keep neighbouring shards' locks off one cache line
+	m  map[key]*entry
+	_  [64]byte // keep neighbouring shards' locks off one cache line
 }
 
 // entry is one session. All fields but lastUse are guarded by the shard's
 // lock; lastUse is written under the read lock too, hence atomic.
 type entry struct {
-	data    []byte
-	created time.Time
-	expires time.Time
-	version uint64
-	userID  string
-	lastUse atomic.Int64 // Unix nanoseconds of the last Load or Save
+	data             []byte
+	created, expires int64 // Unix nanoseconds (nanotime)
+	version          uint64
+	userID           string
+	lastUse          atomic.Int64 // Unix nanoseconds of the last Load or Save
 }
 
 // New returns an empty store configured by opts. No goroutine starts until
 // the first Save.
-func New(opts Options) *Store {
-	n := maxShards
-	if opts.MaxSessions > 0 && opts.MaxSessions < n {
-		// Fewer shards than sessions, so that every shard can hold at
-		// least one and the shares add up to exactly MaxSessions.
-		n = opts.MaxSessions
-	}
-	return newStore(opts, n)
-}
+func New(opts Options) *Store { return newStore(opts, numShards) }
 
 // newStore is New with a given number of shards (tests use one shard to
-// check eviction order).
+// check eviction order exactly).
 func newStore(opts Options, n int) *Store {
-	s := &Store{now: opts.Now}
+	s := &Store{now: opts.Now, maxSessions: int64(max(opts.MaxSessions, 0)), maxBytes: max(opts.MaxBytes, 0)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -120,56 +140,54 @@ func newStore(opts Options, n int) *Store {
 	s.sweep = sweep.New(interval, s.DeleteExpired, nil)
 	s.shards = make([]shard, n)
 	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.m = make(map[[sha256.Size]byte]*entry)
-		if opts.MaxSessions > 0 {
-			sh.max = opts.MaxSessions / n
-			if i < opts.MaxSessions%n {
-				sh.max++
-			}
-		}
+		s.shards[i].m = make(map[key]*entry)
 	}
+	s.earliest.Store(noExpiry)
 	return s
 }
 
-func (s *Store) shardFor(key *[sha256.Size]byte) *shard {
+func (s *Store) shardFor(k *key) *shard {
 	// SHA-256 output is uniform, so its first bytes pick a shard evenly.
-	return &s.shards[binary.LittleEndian.Uint64(key[:8])%uint64(len(s.shards))]
+	return &s.shards[binary.LittleEndian.Uint64(k[:8])%uint64(len(s.shards))]
+}
+
+// record returns e as a Record (without its ID), with a copy of its data.
+func (e *entry) record() store.Record {
+	r := store.Record{Created: nanotime.To(e.created), Expires: nanotime.To(e.expires), Version: e.version, UserID: e.userID}
+	if len(e.data) > 0 {
+		r.Data = append([]byte(nil), e.data...)
+	}
+	return r
 }
 
 // Load returns the session with the given token (its ID). A token that is
 // not a valid ID, is unknown or has expired is [store.ErrNotFound]. The
 // returned Data is a copy. Load takes only its shard's read lock.
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
-	if err := ctx.Err(); err != nil {
-		return store.Record{}, backendErr("load", err)
+	if ok, err := store.Guard(ctx, driver, token, store.ErrNotFound); !ok {
+		return store.Record{}, err
 	}
-	if !store.ValidID(token) {
-		return store.Record{}, store.ErrNotFound
-	}
-	key := store.HashIDBytes(token)
-	sh := s.shardFor(&key)
-	now := s.now()
+	k := store.HashIDBytes(token)
+	sh := s.shardFor(&k)
+	now := s.now().UnixNano()
 	sh.mu.RLock()
-	e, ok := sh.m[key]
-	if !ok || !now.Before(e.expires) {
+	e, ok := sh.m[k]
+	if !ok || now >= e.expires {
 		sh.mu.RUnlock()
 		return store.Record{}, store.ErrNotFound
 	}
-	r := store.Record{ID: token, Created: e.created, Expires: e.expires, Version: e.version, UserID: e.userID}
-	if len(e.data) > 0 {
-		r.Data = append([]byte(nil), e.data...)
-	}
+	r := e.record()
 	e.touch(now)
 	sh.mu.RUnlock()
+	r.ID = token
 	return r, nil
 }
 
 // touch records a use at now. It writes only when the time moved, so that
 // concurrent Loads of one popular session do not all dirty its cache line.
-func (e *entry) touch(now time.Time) {
-	if n := now.UnixNano(); e.lastUse.Load() < n {
-		e.lastUse.Store(n)
+func (e *entry) touch(now int64) {
+	if e.lastUse.Load() < now {
+		e.lastUse.Store(now)
 	}
 }
 
@@ -178,7 +196,7 @@ func (e *entry) touch(now time.Time) {
 // is not after the store's clock is deleted instead, and Save returns ("",
 // nil). The first Save starts the background sweeper.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
-	tok, _, err := s.put(ctx, "save", r, false)
+	tok, _, err := s.put(ctx, r, false)
 	return tok, err
 }
 
@@ -186,100 +204,137 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // no live session under r.ID); otherwise it stores nothing and returns
 // [store.ErrConflict]. It implements [store.Swapper].
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
-	return s.put(ctx, "save", r, true)
+	return s.put(ctx, r, true)
 }
 
-// put stores r, on the version condition when cas is set, under the
-// shard's lock.
-func (s *Store) put(ctx context.Context, op string, r store.Record, cas bool) (string, uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return "", 0, backendErr(op, err)
+// put stores r, on the version condition when cas is set. Room for a new
+// or growing session is reserved first (evicting others if the store is
+// at its bounds), then the record is stored under the shard's lock.
+func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", 0, err
 	}
-	if !store.ValidID(r.ID) {
-		return "", 0, fmt.Errorf("session: memstore: %s: %w", op, store.ErrInvalidID)
+	now := s.now().UnixNano()
+	expires := nanotime.From(r.Expires)
+	k := store.HashIDBytes(r.ID)
+	sh := s.shardFor(&k)
+	if expires <= now {
+		return "", 0, s.putExpired(sh, k, now, r.Version, cas)
 	}
-	key := store.HashIDBytes(r.ID)
-	sh := s.shardFor(&key)
-	now := s.now()
-	expired := !r.Expires.After(now)
+	if size := sizeOf(len(r.Data), r.UserID); s.maxBytes > 0 && size > s.maxBytes {
+		return "", 0, tooLarge(size, s.maxBytes)
+	}
 	var data []byte
-	if !expired {
-		s.sweep.Start()
-		if len(r.Data) > 0 {
-			data = append([]byte(nil), r.Data...)
-		}
+	if len(r.Data) > 0 {
+		data = append([]byte(nil), r.Data...)
 	}
+	size := sizeOf(cap(data), r.UserID)
+	sh.mu.RLock()
+	old, held := sh.m[k]
+	growth, added := size-old.size(held), int64(0)
+	sh.mu.RUnlock()
+	if !held {
+		added = 1
+	}
+	if err := s.reserve(growth, added, r.UserID != ""); err != nil {
+		return "", 0, err
+	}
+	s.sweep.Start()
+
 	sh.mu.Lock()
-	e, ok := sh.m[key]
-	live := ok && now.Before(e.expires)
+	e, ok := sh.m[k]
 	version := uint64(1)
-	if live {
+	if ok && now < e.expires {
 		version = e.version + 1
 	}
 	if cas && version-1 != r.Version {
 		sh.mu.Unlock()
+		s.release(growth, added)
+		s.settled(added)
 		return "", 0, store.ErrConflict
 	}
-	if expired {
-		delete(sh.m, key)
-		sh.mu.Unlock()
-		return "", 0, nil
-	}
 	if !ok {
-		if sh.max > 0 && len(sh.m) >= sh.max {
-			sh.makeRoom(now)
-		}
 		e = new(entry)
-		if len(sh.m) == 0 {
-			sh.earliest = r.Expires
-		}
-		sh.m[key] = e
+		sh.m[k] = e
+		s.anon.Add(1) // until tied to a user below
 	}
-	e.data, e.created, e.expires, e.version, e.userID = data, r.Created, r.Expires, version, r.UserID
-	sh.gen++
-	if r.Expires.Before(sh.earliest) {
-		sh.earliest = r.Expires
+	// Settle the reservation with what is really replaced (the session may
+	// have changed since it was read).
+	s.bytes.Add(size - e.size(ok) - growth)
+	if ok {
+		s.count.Add(-added)
+	} else {
+		s.count.Add(1 - added)
 	}
+	if r.UserID != e.userID {
+		s.retie(k, e, r.UserID)
+	}
+	e.data, e.created, e.expires, e.version = data, nanotime.From(r.Created), expires, version
 	e.touch(now)
 	sh.mu.Unlock()
-	if r.UserID != "" {
-		s.users.add(r.UserID, key, s.alive)
-	}
+	s.settled(added)
+	s.lowerEarliest(expires)
+	s.trim(k)
 	return r.ID, version, nil
 }
 
-// makeRoom frees one slot in a full shard: it drops the expired entries, or
-// if there are none, evicts the oldest-used entry of a random sample. The
-// caller holds sh.mu for writing.
-func (sh *shard) makeRoom(now time.Time) {
-	if !now.Before(sh.earliest) {
-		earliest := time.Time{}
-		for k, e := range sh.m {
-			if !now.Before(e.expires) {
-				delete(sh.m, k)
-			} else if earliest.IsZero() || e.expires.Before(earliest) {
-				earliest = e.expires
-			}
-		}
-		sh.earliest = earliest
-		if len(sh.m) < sh.max {
+// putExpired is put for a record whose expiry has passed: it deletes the
+// session, on the version condition when cas is set.
+func (s *Store) putExpired(sh *shard, k key, now int64, version uint64, cas bool) error {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.m[k]
+	live := ok && now < e.expires
+	if cas && (live && e.version != version || !live && version != 0) {
+		return store.ErrConflict
+	}
+	if ok {
+		s.remove(sh, k, e)
+	}
+	return nil
+}
+
+// retie moves the held entry e under k from its user to user, in the index
+// and in the count of sessions tied to no user. The caller holds k's shard
+// lock.
+func (s *Store) retie(k key, e *entry, user string) {
+	switch {
+	case e.userID == "":
+		s.anon.Add(-1)
+	case user == "":
+		s.anon.Add(1)
+	}
+	if e.userID != "" {
+		s.users.remove(s, e.userID, k)
+	}
+	if user != "" {
+		user = strings.Clone(user) // the store keeps no caller's memory
+		s.users.add(s, user, k)
+	}
+	e.userID = user
+}
+
+// remove deletes the held entry e under k from sh, with its index entry
+// and its share of the accounting. The caller holds sh.mu for writing.
+func (s *Store) remove(sh *shard, k key, e *entry) {
+	delete(sh.m, k)
+	s.count.Add(-1)
+	s.bytes.Add(-e.size(true))
+	if e.userID == "" {
+		s.anon.Add(-1)
+	} else {
+		s.users.remove(s, e.userID, k)
+	}
+}
+
+// lowerEarliest makes earliest a lower bound of exp too.
+func (s *Store) lowerEarliest(exp int64) {
+	for {
+		cur := s.earliest.Load()
+		if exp >= cur || s.earliest.CompareAndSwap(cur, exp) {
 			return
 		}
 	}
-	var (
-		victim [sha256.Size]byte
-		oldest int64
-		seen   int
-	)
-	for k, e := range sh.m {
-		if t := e.lastUse.Load(); seen == 0 || t < oldest {
-			victim, oldest = k, t
-		}
-		if seen++; seen == evictSample {
-			break
-		}
-	}
-	delete(sh.m, victim)
 }
 
 // Touch sets the expiry of the session with the given ID without copying
@@ -287,122 +342,50 @@ func (sh *shard) makeRoom(now time.Time) {
 // with that ID. An expires that is not after the store's clock deletes the
 // session, as Save does.
 func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("touch", err)
+	if ok, err := store.Guard(ctx, driver, id, store.ErrNotFound); !ok {
+		return err
 	}
-	if !store.ValidID(id) {
-		return store.ErrNotFound
-	}
-	key := store.HashIDBytes(id)
-	sh := s.shardFor(&key)
-	now := s.now()
+	k := store.HashIDBytes(id)
+	sh := s.shardFor(&k)
+	now := s.now().UnixNano()
+	exp := nanotime.From(expires)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.m[key]
-	if !ok || !now.Before(e.expires) {
+	e, ok := sh.m[k]
+	if !ok || now >= e.expires {
 		return store.ErrNotFound
 	}
-	if !expires.After(now) {
-		delete(sh.m, key)
+	if exp <= now {
+		s.remove(sh, k, e)
 		return nil
 	}
-	e.expires = expires
-	sh.gen++
-	if expires.Before(sh.earliest) {
-		sh.earliest = expires
-	}
+	e.expires = exp
 	e.touch(now)
+	s.lowerEarliest(exp)
 	return nil
 }
 
-// Delete removes the session with the given ID. Deleting a missing session,
-// or an ID that fails [store.ValidID], is not an error.
+// Delete removes the session with the given ID, and its entry in its
+// user's index. Deleting a missing session, or an ID that fails
+// [store.ValidID], is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("delete", err)
+	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
+		return err
 	}
-	if !store.ValidID(id) {
-		return nil
-	}
-	key := store.HashIDBytes(id)
-	sh := s.shardFor(&key)
+	k := store.HashIDBytes(id)
+	sh := s.shardFor(&k)
 	sh.mu.Lock()
-	delete(sh.m, key)
+	if e, ok := sh.m[k]; ok {
+		s.remove(sh, k, e)
+	}
 	sh.mu.Unlock()
 	return nil
 }
 
-// DeleteExpired removes every expired session and reports how many it
-// removed. It visits the shards one at a time and never holds more than one
-// shard's lock: it collects a shard's expired keys under the read lock and
-// deletes them under the write lock in small batches, rechecking each, so
-// that concurrent Loads and Saves wait at most for one batch. A cancelled
-// ctx stops it between batches with an error wrapping ctx.Err() and
-// [store.ErrBackend].
-func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, backendErr("delete expired", err)
-	}
-	removed := 0
-	var expired [][sha256.Size]byte
-	for i := range s.shards {
-		sh := &s.shards[i]
-		now := s.now()
-		sh.mu.RLock()
-		if len(sh.m) == 0 || now.Before(sh.earliest) {
-			sh.mu.RUnlock()
-			continue
-		}
-		gen := sh.gen
-		var next time.Time // earliest expiry of what stays
-		expired = expired[:0]
-		for k, e := range sh.m {
-			if !now.Before(e.expires) {
-				expired = append(expired, k)
-			} else if next.IsZero() || e.expires.Before(next) {
-				next = e.expires
-			}
-		}
-		sh.mu.RUnlock()
-		for len(expired) > 0 {
-			if err := ctx.Err(); err != nil {
-				return removed, backendErr("delete expired", err)
-			}
-			batch := expired[:min(len(expired), sweepBatch)]
-			expired = expired[len(batch):]
-			sh.mu.Lock()
-			for _, k := range batch {
-				// Recheck: the session may have been saved again since.
-				if e, ok := sh.m[k]; ok && !now.Before(e.expires) {
-					delete(sh.m, k)
-					removed++
-				}
-			}
-			sh.mu.Unlock()
-		}
-		sh.mu.Lock()
-		if sh.gen == gen {
-			sh.earliest = next
-		}
-		sh.mu.Unlock()
-	}
-	return removed, nil
-}
-
 // Len reports how many sessions the store holds, including expired ones
-// that have not been swept yet. It locks one shard at a time, so under
-// concurrent writes the result is approximate.
-func (s *Store) Len() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += len(sh.m)
-		sh.mu.RUnlock()
-	}
-	return n
-}
+// that have not been swept yet.
+func (s *Store) Len() int { return int(s.count.Load()) }
 
-func backendErr(op string, err error) error {
-	return fmt.Errorf("session: memstore: %s: %w: %w", op, store.ErrBackend, err)
-}
+// Bytes reports how many bytes the store accounts for: what MaxBytes
+// bounds.
+func (s *Store) Bytes() int64 { return s.bytes.Load() }

@@ -100,18 +100,21 @@ func TestSweeperStartsLazily(t *testing.T) {
 	}
 }
 
-func TestShardsShareMaxSessions(t *testing.T) {
-	for _, max := range []int{1, 5, 63, 64, 65, 1000, 1_000_001} {
-		s := New(Options{MaxSessions: max})
-		sum := 0
-		for i := range s.shards {
-			if s.shards[i].max < 1 {
-				t.Errorf("MaxSessions %d: shard %d has room for %d", max, i, s.shards[i].max)
+// MaxSessions bounds the whole store, not each shard.
+func TestMaxSessionsIsGlobal(t *testing.T) {
+	for _, max := range []int{1, 5, 63, 64, 65, 300} {
+		s := New(Options{MaxSessions: max, CleanupInterval: -1})
+		now := time.Now()
+		for i := 0; i < 2*max+10; i++ {
+			if _, err := s.Save(context.Background(), store.Record{ID: store.NewID(), Created: now, Expires: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
 			}
-			sum += s.shards[i].max
+			if s.Len() > max {
+				t.Fatalf("MaxSessions %d: the store holds %d", max, s.Len())
+			}
 		}
-		if sum != max {
-			t.Errorf("MaxSessions %d: shards hold %d in all", max, sum)
+		if s.Len() != max {
+			t.Errorf("MaxSessions %d: the store holds %d after the flood, want exactly %d", max, s.Len(), max)
 		}
 	}
 }

@@ -2,101 +2,107 @@ package memstore
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"sync"
 
 	"github.com/seed-699a33a2/session/store"
 )
 
-// userIndex maps a user to the keys of the sessions tied to them. Members
-// are added on Save and dropped lazily: whoever reads a user's set drops
-// the keys whose session is gone or belongs to someone else now, so the
-// index never needs the sweep. It has its own lock, which the Load path
-// never takes.
+// userIndex maps each user to the keys of the sessions tied to them. It is
+// kept exact: a session's key is added when it is tied to the user and
+// removed when it is deleted, evicted, swept or tied to another user (or to
+// none), and a user with no session left has no entry. Its own lock is
+// taken inside a shard's lock, never the other way round, and never on the
+// Load path.
 type userIndex struct {
 	mu    sync.Mutex
-	users map[string]map[[sha256.Size]byte]struct{}
+	users map[string][]key
 }
 
-// pruneAbove is the size past which add drops dead members of the set it
-// adds to, so that a user who signs in often does not grow it forever.
-const pruneAbove = 16
+const (
+	// userOverhead is what one user's entry costs besides the user ID and
+	// its keys: its slot in the map and the slice header.
+	userOverhead = 96
+	keySize      = int64(len(key{}))
+)
 
-func (u *userIndex) add(user string, key [sha256.Size]byte, alive func(key [sha256.Size]byte, user string) bool) {
+// cost is what a user's entry costs the store.
+func cost(user string, keys []key) int64 {
+	if keys == nil {
+		return 0
+	}
+	return userOverhead + int64(len(user)) + keySize*int64(cap(keys))
+}
+
+// add ties the session under k to user.
+func (u *userIndex) add(s *Store, user string, k key) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.users == nil {
-		u.users = make(map[string]map[[sha256.Size]byte]struct{})
+		u.users = make(map[string][]key)
 	}
-	set := u.users[user]
-	if set == nil {
-		set = make(map[[sha256.Size]byte]struct{})
-		u.users[user] = set
-	}
-	set[key] = struct{}{}
-	if len(set) > pruneAbove {
-		for k := range set {
-			if !alive(k, user) {
-				delete(set, k)
-			}
-		}
-	}
+	keys := u.users[user]
+	before := cost(user, keys)
+	keys = append(keys, k)
+	u.users[user] = keys
+	s.bytes.Add(cost(user, keys) - before)
 }
 
-// keys returns the user's keys, dropping those for which alive is false.
-func (u *userIndex) keys(user string, alive func(key [sha256.Size]byte, user string) bool) [][sha256.Size]byte {
+// remove unties the session under k from user.
+func (u *userIndex) remove(s *Store, user string, k key) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	set := u.users[user]
-	out := make([][sha256.Size]byte, 0, len(set))
-	for k := range set {
-		if alive(k, user) {
-			out = append(out, k)
-		} else {
-			delete(set, k)
+	keys := u.users[user]
+	for i := range keys {
+		if keys[i] != k {
+			continue
 		}
+		before := cost(user, keys)
+		keys[i] = keys[len(keys)-1]
+		keys = keys[:len(keys)-1]
+		if len(keys) == 0 {
+			delete(u.users, user)
+			s.bytes.Add(-before)
+			return
+		}
+		if cap(keys) > 4 && len(keys) <= cap(keys)/4 {
+			keys = append([]key(nil), keys...) // give back what a busy past left
+		}
+		u.users[user] = keys
+		s.bytes.Add(cost(user, keys) - before)
+		return
 	}
-	if len(set) == 0 {
-		delete(u.users, user)
-	}
-	return out
 }
 
-// alive reports whether key names a live session of user.
-func (s *Store) alive(key [sha256.Size]byte, user string) bool {
-	_, ok := s.get(key, user)
-	return ok
+// keys returns a copy of user's keys.
+func (u *userIndex) keys(user string) []key {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]key(nil), u.users[user]...)
 }
 
-// get returns the live session under key if it belongs to user.
-func (s *Store) get(key [sha256.Size]byte, user string) (store.Record, bool) {
-	sh := s.shardFor(&key)
-	now := s.now()
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	e, ok := sh.m[key]
-	if !ok || !now.Before(e.expires) || e.userID != user {
-		return store.Record{}, false
-	}
-	r := store.Record{Created: e.created, Expires: e.expires, Version: e.version, UserID: e.userID}
-	if len(e.data) > 0 {
-		r.Data = append([]byte(nil), e.data...)
-	}
-	return r, true
+// Users reports how many users have sessions in the index.
+func (s *Store) Users() int {
+	s.users.mu.Lock()
+	defer s.users.mu.Unlock()
+	return len(s.users.users)
 }
 
 // UserSessions returns the live sessions tied to userID. It implements
 // [store.UserIndex].
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSession, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
+	now := s.now().UnixNano()
 	var out []store.UserSession
-	for _, k := range s.users.keys(userID, s.alive) {
-		if r, ok := s.get(k, userID); ok {
-			out = append(out, store.UserSession{Handle: hex.EncodeToString(k[:]), Record: r})
+	for _, k := range s.users.keys(userID) {
+		sh := s.shardFor(&k)
+		sh.mu.RLock()
+		if e, ok := sh.m[k]; ok && e.userID == userID && now < e.expires {
+			out = append(out, store.UserSession{Handle: hex.EncodeToString(k[:]), Record: e.record()})
 		}
+		sh.mu.RUnlock()
 	}
 	return out, nil
 }
@@ -105,19 +111,19 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // belongs to userID. It implements [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
 	if err := ctx.Err(); err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
-	var key [sha256.Size]byte
-	if len(handle) != 2*sha256.Size {
+	var k key
+	if len(handle) != 2*len(k) {
 		return nil
 	}
-	if _, err := hex.Decode(key[:], []byte(handle)); err != nil {
+	if _, err := hex.Decode(k[:], []byte(handle)); err != nil {
 		return nil
 	}
-	sh := s.shardFor(&key)
+	sh := s.shardFor(&k)
 	sh.mu.Lock()
-	if e, ok := sh.m[key]; ok && e.userID == userID {
-		delete(sh.m, key)
+	if e, ok := sh.m[k]; ok && e.userID == userID {
+		s.remove(sh, k, e)
 	}
 	sh.mu.Unlock()
 	return nil

@@ -11,7 +11,7 @@ import (
 // cross-site request forgery, with the manager's net/http middleware
 // ([session.Manager.CSRF]) and its rules: an unsafe request that is
 // cross-origin (Go's [http.CrossOriginProtection]), and a request with any
-// method but GET, HEAD, OPTIONS and TRACE that does not carry the session's
+// method but GET, HEAD and OPTIONS (TRACE included) that does not carry the session's
 // token in the [session.CSRFHeader] header or the [session.CSRFField] form
 // field, is answered 403 Forbidden and the chain is aborted. Safe methods
 // pass without creating a token.
@@ -29,7 +29,7 @@ func CSRF() gin.HandlerFunc {
 		m := Manager(c)
 		if m == nil {
 			switch c.Request.Method {
-			case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
 				c.Next()
 				return
 			}

@@ -1,15 +1,16 @@
 // Package middleware adapts the session manager to gin.
 //
 // [Session] builds a store and a manager from the SESSION_* environment, as
-// the original framework's middleware did; [SessionWith] uses a manager you
+// RapidGo's middleware.Session does; [SessionWith] uses a manager you
 // built. Both wrap the net/http middleware of package session
 // ([session.Manager.Middleware]), so the commit rules are the same: the
 // session is loaded before the handlers run and saved once, just before the
 // first byte of the response.
 //
-// Inside handlers the session is on the gin context under the original
-// keys, "session" (the data map) and "session_id" (the ID), and through the
-// typed helpers [Data], [ID] and [Manager]:
+// Inside handlers the session is on the gin context under RapidGo's keys,
+// "session" (the data map) and "session_id" (the ID), and through the
+// typed helpers [Data], [ID] and [Manager] ([DataFor] and [IDFor] with
+// several managers):
 //
 //	r := gin.New()
 //	r.Use(middleware.Session())

@@ -11,8 +11,10 @@ import (
 	"github.com/seed-699a33a2/session"
 )
 
-// Keys under which the session is stored on the gin context (the original
-// framework's keys) and the manager next to it.
+// Keys under which the session is stored on the gin context (RapidGo's
+// keys) and the manager next to it. With several managers' middlewares on
+// one route, they hold the first installed manager's session; DataFor and
+// IDFor reach the others.
 const (
 	KeyData    = "session"
 	KeyID      = "session_id"
@@ -46,6 +48,10 @@ func Session() gin.HandlerFunc {
 // SessionWith returns gin middleware that runs m's net/http middleware
 // around the rest of the chain. When the session cannot be loaded, m's error
 // handler answers and the chain is aborted.
+//
+// Several SessionWith with different managers (and cookie names) may run
+// on one route, each saving its own session: the gin context keys hold the
+// first one's, and DataFor and IDFor reach each.
 func SessionWith(m *session.Manager) gin.HandlerFunc {
 	if m == nil {
 		panic("middleware.SessionWith: nil *session.Manager")
@@ -55,13 +61,15 @@ func SessionWith(m *session.Manager) gin.HandlerFunc {
 		ran := false
 		h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ran = true
-			id, data, _ := session.FromContext(r.Context())
-			session.OnIDChange(r.Context(), func(id string) { c.Set(KeyID, id) })
 			c.Request = r
 			c.Writer = &writer{ResponseWriter: orig, session: w}
-			c.Set(KeyManager, m)
-			c.Set(KeyData, data)
-			c.Set(KeyID, id)
+			if _, outer := c.Get(KeyManager); !outer {
+				id, data, _ := session.FromContextFor(r.Context(), m)
+				session.OnIDChangeFor(r.Context(), m, func(id string) { c.Set(KeyID, id) })
+				c.Set(KeyManager, m)
+				c.Set(KeyData, data)
+				c.Set(KeyID, id)
+			}
 			c.Next()
 		}))
 		h.ServeHTTP(orig, c.Request)
@@ -72,10 +80,11 @@ func SessionWith(m *session.Manager) gin.HandlerFunc {
 	}
 }
 
-// Data returns the session's data map, or nil outside the middleware.
-func Data(c *gin.Context) map[string]interface{} {
+// Data returns the session's data map (the first installed manager's), or
+// nil outside the middleware.
+func Data(c *gin.Context) map[string]any {
 	d, _ := c.Get(KeyData)
-	m, _ := d.(map[string]interface{})
+	m, _ := d.(map[string]any)
 	return m
 }
 
@@ -85,8 +94,22 @@ func ID(c *gin.Context) string {
 	return c.GetString(KeyID)
 }
 
-// Manager returns the manager that runs the session, or nil outside the
+// DataFor returns the data map of manager m's session, or nil outside m's
 // middleware.
+func DataFor(c *gin.Context, m *session.Manager) map[string]any {
+	_, data, _ := session.FromContextFor(c.Request.Context(), m)
+	return data
+}
+
+// IDFor returns the ID of manager m's session (current after Regenerate
+// and Destroy), or "" outside m's middleware.
+func IDFor(c *gin.Context, m *session.Manager) string {
+	id, _, _ := session.FromContextFor(c.Request.Context(), m)
+	return id
+}
+
+// Manager returns the manager that runs the session (the first installed
+// one), or nil outside the middleware.
 func Manager(c *gin.Context) *session.Manager {
 	v, _ := c.Get(KeyManager)
 	m, _ := v.(*session.Manager)

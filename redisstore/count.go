@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/seed-699a33a2/session/store"
 )
 
 // Count returns the number of sessions under the store's prefix, found
@@ -13,7 +15,7 @@ import (
 // expiring in that very instant. It implements [store.Counter].
 func (s *Store) Count(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, backendErr("count", err)
+		return 0, store.BackendError(driver, err)
 	}
 	var n atomic.Int64
 	count := func(ctx context.Context, c *redis.Client) error {
@@ -41,7 +43,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 		err = iter.Err()
 	}
 	if err != nil {
-		return 0, backendErr("count", err)
+		return 0, store.BackendError(driver, err)
 	}
 	return int(n.Load()), nil
 }

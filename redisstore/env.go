@@ -58,7 +58,7 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 			if errors.As(err, &ue) {
 				err = ue.Err
 			}
-			return nil, fmt.Errorf("session: redisstore: %s=%q: %w", EnvURL, redactURL(raw), err)
+			return nil, fmt.Errorf("redis: %s=%q: %w", EnvURL, redactURL(raw), err)
 		}
 		return redis.NewClient(opt), nil
 	}
@@ -68,7 +68,7 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 	if v := get(EnvDB); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("session: redisstore: %s=%q: not a database number", EnvDB, v)
+			return nil, fmt.Errorf("redis: %s=%q: not a database number", EnvDB, v)
 		}
 		db = n
 	}
@@ -76,7 +76,7 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 	clusterRaw, sentinelRaw := get(EnvClusterAddrs), get(EnvSentinelAddrs)
 	switch {
 	case clusterRaw != "" && sentinelRaw != "":
-		return nil, fmt.Errorf("session: redisstore: %s=%q and %s=%q: set one of them, not both",
+		return nil, fmt.Errorf("redis: %s=%q and %s=%q: set one of them, not both",
 			EnvClusterAddrs, clusterRaw, EnvSentinelAddrs, sentinelRaw)
 
 	case clusterRaw != "":
@@ -85,7 +85,7 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 			return nil, err
 		}
 		if db != 0 {
-			return nil, fmt.Errorf("session: redisstore: %s=%q: Redis Cluster has only database 0 (%s=%q)",
+			return nil, fmt.Errorf("redis: %s=%q: Redis Cluster has only database 0 (%s=%q)",
 				EnvDB, get(EnvDB), EnvClusterAddrs, clusterRaw)
 		}
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Password: password}), nil
@@ -97,7 +97,7 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 		}
 		master := get(EnvMasterName)
 		if master == "" {
-			return nil, fmt.Errorf("session: redisstore: %s=%q needs %s, which is empty",
+			return nil, fmt.Errorf("redis: %s=%q needs %s, which is empty",
 				EnvSentinelAddrs, sentinelRaw, EnvMasterName)
 		}
 		return redis.NewFailoverClient(&redis.FailoverOptions{
@@ -115,7 +115,7 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 	port := "6379"
 	if v := get(EnvPort); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("session: redisstore: %s=%q: not a TCP port", EnvPort, v)
+			return nil, fmt.Errorf("redis: %s=%q: not a TCP port", EnvPort, v)
 		}
 		port = v
 	}
@@ -137,12 +137,12 @@ func splitAddrs(name, raw string) ([]string, error) {
 		host, port, err := net.SplitHostPort(a)
 		n, perr := strconv.Atoi(port)
 		if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("session: redisstore: %s=%q: %q is not host:port", name, raw, a)
+			return nil, fmt.Errorf("redis: %s=%q: %q is not host:port", name, raw, a)
 		}
 		addrs = append(addrs, a)
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("session: redisstore: %s=%q: no addresses", name, raw)
+		return nil, fmt.Errorf("redis: %s=%q: no addresses", name, raw)
 	}
 	return addrs, nil
 }

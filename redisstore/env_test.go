@@ -111,8 +111,8 @@ func TestNewClientFromEnvErrors(t *testing.T) {
 				t.Fatal("NewClientFromEnv succeeded, want an error")
 			}
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "session: redisstore: ") {
-				t.Errorf("error %q lacks the prefix \"session: redisstore: \"", msg)
+			if !strings.HasPrefix(msg, "redis: ") {
+				t.Errorf("error %q lacks the prefix \"redis: \"", msg)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(msg, w) {

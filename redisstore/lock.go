@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -51,7 +50,7 @@ func (s *Store) lockKey(id string) string { return s.key(id) + lockSuffix }
 // key does (its hash).
 func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(context.Context) error, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("lock", err)
+		return nil, store.BackendError(driver, err)
 	}
 	key := s.lockKey(id)
 	token := locks.NewToken()
@@ -72,7 +71,7 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 				s.release(context.WithoutCancel(ctx), key, token)
 				return nil, lockTimeout(ctx)
 			}
-			return nil, backendErr("lock", err)
+			return nil, store.BackendError(driver, err)
 		}
 		if ok {
 			return s.unlocker(key, token), nil
@@ -89,7 +88,7 @@ func (s *Store) Lock(ctx context.Context, id string, lease time.Duration) (func(
 func (s *Store) unlocker(key, token string) func(context.Context) error {
 	return locks.ReleaseOnce(func(ctx context.Context) error {
 		return unlockScript.Run(ctx, s.client, []string{key}, token).Err()
-	}, func(err error) error { return backendErr("unlock", err) })
+	}, func(err error) error { return store.BackendError(driver, err) })
 }
 
 // release gives up the lock on key if token holds it, within a short time
@@ -101,5 +100,5 @@ func (s *Store) release(ctx context.Context, key, token string) {
 }
 
 func lockTimeout(ctx context.Context) error {
-	return fmt.Errorf("session: redisstore: lock: %w", errors.Join(store.ErrLockTimeout, ctx.Err()))
+	return fmt.Errorf("%w: redis: %w", store.ErrLockTimeout, ctx.Err())
 }

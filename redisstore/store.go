@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"time"
@@ -22,34 +23,71 @@ type Options struct {
 	// Prefix is put in front of every key. Empty means DefaultPrefix.
 	// Give stores that share a Redis different prefixes.
 	Prefix string
+
+	// CloseClient makes Close close the client too: set it when the store
+	// is the client's only user (NewStore does, for the client it builds).
+	CloseClient bool
 }
 
-// Store keeps sessions in Redis. It implements store.Store, store.Toucher,
-// store.Swapper, store.Locker and store.UserIndex. A Store is safe for
-// concurrent use by multiple goroutines (as the go-redis client it wraps
-// is); it holds no state of its own besides its configuration.
+// Store keeps sessions in Redis. It implements [store.Store],
+// [store.Toucher], [store.Swapper], [store.Locker], [store.UserIndex],
+// [store.Counter] and [io.Closer]. It has no [store.Pruner]: Redis expires
+// keys by itself. A Store is safe for concurrent use by multiple goroutines
+// (as the go-redis client it wraps is); it holds no state of its own
+// besides its configuration.
 type Store struct {
-	client redis.UniversalClient
-	prefix string
+	client      redis.UniversalClient
+	prefix      string
+	closeClient bool
 }
 
 var (
 	_ store.Store     = (*Store)(nil)
 	_ store.Toucher   = (*Store)(nil)
 	_ store.Swapper   = (*Store)(nil)
+	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
+	_ store.Counter   = (*Store)(nil)
+	_ io.Closer       = (*Store)(nil)
 )
 
 // New returns a Store that keeps its sessions through client, which may be
 // a *redis.Client (single server or Sentinel failover) or a
-// *redis.ClusterClient. The Store does not own the client: closing it is
-// the caller's job.
+// *redis.ClusterClient. Unless opts.CloseClient is set, the Store does not
+// own the client: closing it is the caller's job.
 func New(client redis.UniversalClient, opts Options) *Store {
 	prefix := opts.Prefix
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	return &Store{client: client, prefix: prefix}
+	return &Store{client: client, prefix: prefix, closeClient: opts.CloseClient}
+}
+
+// Client returns the client the store uses.
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// Prefix returns the store's key prefix.
+func (s *Store) Prefix() string { return s.prefix }
+
+// Close closes the client if the store owns it (Options.CloseClient), and
+// does nothing otherwise.
+func (s *Store) Close() error {
+	if !s.closeClient {
+		return nil
+	}
+	return s.client.Close()
+}
+
+// Addrs returns the addresses client connects to, for a log line: host and
+// port only, never a password.
+func Addrs(client redis.UniversalClient) []string {
+	switch c := client.(type) {
+	case *redis.Client:
+		return []string{c.Options().Addr}
+	case *redis.ClusterClient:
+		return c.Options().Addrs
+	}
+	return nil
 }
 
 // The value layouts. Format 3, which this package writes for a session tied
@@ -154,24 +192,16 @@ end
 return redis.call('GETRANGE', KEYS[1], 21, 20 + n)
 `)
 
-// errNotFound is store.ErrNotFound with this package's prefix, made once:
-// a missing session is the common case and should not allocate an error.
-var errNotFound = fmt.Errorf("session: redisstore: %w", store.ErrNotFound)
-
-// errConflict is store.ErrConflict with this package's prefix; it does not
-// wrap store.ErrBackend.
-var errConflict = fmt.Errorf("session: redisstore: %w", store.ErrConflict)
+// driver names the store in its errors.
+const driver = "redis"
 
 func (s *Store) key(id string) string { return s.prefix + store.HashID(id) }
 
 // Load returns the session that token (a session ID) names, in one round
 // trip. See store.Store.
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
-	if err := ctx.Err(); err != nil {
-		return store.Record{}, backendErr("load", err)
-	}
-	if !store.ValidID(token) {
-		return store.Record{}, errNotFound
+	if ok, err := store.Guard(ctx, driver, token, store.ErrNotFound); !ok {
+		return store.Record{}, err
 	}
 	key := s.key(token)
 	pipe := s.client.Pipeline()
@@ -186,7 +216,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return store.Record{}, err
 		}
-		return store.Record{}, backendErr("load", err)
+		return store.Record{}, store.BackendError(driver, err)
 	}
 	r.ID = token
 	return r, nil
@@ -194,12 +224,12 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 
 // record decodes the replies of a GET and a PEXPIRETIME of one session key
 // into the record Load returns (without its ID). A session that is missing
-// or expired (by now) is errNotFound, a value this package did not write is
+// or expired (by now) is store.ErrNotFound, a value this package did not write is
 // an error wrapping store.ErrCorrupt; other errors are the backend's.
 func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Time) (store.Record, error) {
 	val, err := get.Result()
 	if errors.Is(err, redis.Nil) {
-		return store.Record{}, errNotFound
+		return store.Record{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.Record{}, err
@@ -211,21 +241,21 @@ func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Ti
 	switch exp {
 	case -2:
 		// The key went away between GET and PEXPIRETIME.
-		return store.Record{}, errNotFound
+		return store.Record{}, store.ErrNotFound
 	case -1:
 		// This package never writes a key without a TTL; someone else did
 		// (or PERSISTed ours). Never hand out a session that lives forever.
-		return store.Record{}, fmt.Errorf("session: redisstore: %w: key has no expiry", store.ErrCorrupt)
+		return store.Record{}, store.CorruptError(driver, errors.New("key has no expiry"))
 	}
 	expires := time.UnixMilli(int64(exp / time.Millisecond))
 	if !expires.After(now) {
 		// Our clock is ahead of the server's: the contract is that a store
 		// never returns a record whose expiry has passed.
-		return store.Record{}, errNotFound
+		return store.Record{}, store.ErrNotFound
 	}
 	v, ok := decode(val)
 	if !ok {
-		return store.Record{}, fmt.Errorf("session: redisstore: %w: bad header", store.ErrCorrupt)
+		return store.Record{}, store.CorruptError(driver, errors.New("bad header"))
 	}
 	return store.Record{
 		// Converting the string copies: the caller owns Data.
@@ -283,25 +313,22 @@ func decode(val string) (v value, ok bool) {
 // zero time or lie between the years 1678 and 2262 (int64 Unix
 // nanoseconds). See store.Store.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", backendErr("save", err)
-	}
-	if !store.ValidID(r.ID) {
-		return "", fmt.Errorf("session: redisstore: %w", store.ErrInvalidID)
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", err
 	}
 	key := s.key(r.ID)
 	now := time.Now()
 	if !r.Expires.After(now) {
 		if err := s.client.Del(ctx, key).Err(); err != nil {
-			return "", backendErr("save", err)
+			return "", store.BackendError(driver, err)
 		}
 		return r.ID, nil
 	}
 	if _, err := s.run(ctx, key, "", r, now); err != nil {
-		return "", backendErr("save", err)
+		return "", store.BackendError(driver, err)
 	}
 	if err := s.index(ctx, r.UserID, r.ID, r.Expires, now); err != nil {
-		return "", backendErr("save", err)
+		return "", store.BackendError(driver, err)
 	}
 	return r.ID, nil
 }
@@ -316,27 +343,24 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // that was stored is then added to the user's index, as by Save. See
 // store.Swapper.
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
-	if err := ctx.Err(); err != nil {
-		return "", 0, backendErr("save if", err)
-	}
-	if !store.ValidID(r.ID) {
-		return "", 0, fmt.Errorf("session: redisstore: %w", store.ErrInvalidID)
+	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
+		return "", 0, err
 	}
 	var expected [8]byte
 	binary.BigEndian.PutUint64(expected[:], r.Version)
 	now := time.Now()
 	res, err := s.run(ctx, s.key(r.ID), string(expected[:]), r, now)
 	if errors.Is(err, redis.Nil) {
-		return "", 0, errConflict
+		return "", 0, store.ErrConflict
 	}
 	if err != nil {
-		return "", 0, backendErr("save if", err)
+		return "", 0, store.BackendError(driver, err)
 	}
 	if !r.Expires.After(now) {
 		return "", res, nil
 	}
 	if err := s.index(ctx, r.UserID, r.ID, r.Expires, now); err != nil {
-		return "", 0, backendErr("save if", err)
+		return "", 0, store.BackendError(driver, err)
 	}
 	return r.ID, res, nil
 }
@@ -383,14 +407,11 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 // its user's index, if any, stays until a reader of the index drops it. See
 // store.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("delete", err)
-	}
-	if !store.ValidID(id) {
-		return nil
+	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
+		return err
 	}
 	if err := s.client.Del(ctx, s.key(id)).Err(); err != nil {
-		return backendErr("delete", err)
+		return store.BackendError(driver, err)
 	}
 	return nil
 }
@@ -404,11 +425,8 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // store.ErrNotFound; an expiry that is not in the future ends the session.
 // See store.Toucher.
 func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr("touch", err)
-	}
-	if !store.ValidID(id) {
-		return errNotFound
+	if ok, err := store.Guard(ctx, driver, id, store.ErrNotFound); !ok {
+		return err
 	}
 	ms := expires.UnixMilli()
 	if ms <= 0 {
@@ -418,21 +436,15 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	now := time.Now()
 	user, err := touchScript.Run(ctx, s.client, []string{s.key(id)}, strconv.FormatInt(ms, 10)).Text()
 	if errors.Is(err, redis.Nil) {
-		return errNotFound
+		return store.ErrNotFound
 	}
 	if err != nil {
-		return backendErr("touch", err)
+		return store.BackendError(driver, err)
 	}
 	if expires.After(now) {
 		if err := s.index(ctx, user, id, expires, now); err != nil {
-			return backendErr("touch", err)
+			return store.BackendError(driver, err)
 		}
 	}
 	return nil
-}
-
-// backendErr wraps a failure so that errors.Is finds both store.ErrBackend
-// and the cause (a net.Error, context.Canceled, ...).
-func backendErr(op string, err error) error {
-	return fmt.Errorf("session: redisstore: %s: %w: %w", op, store.ErrBackend, err)
 }

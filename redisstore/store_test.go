@@ -277,8 +277,8 @@ func TestUnreachable(t *testing.T) {
 			if errors.Is(err, store.ErrConflict) {
 				t.Errorf("err = %v wraps ErrConflict; an outage is not a conflict", err)
 			}
-			if err != nil && !strings.HasPrefix(err.Error(), "session: redisstore: ") {
-				t.Errorf("err = %q, want the prefix \"session: redisstore: \"", err)
+			if err != nil && !strings.HasPrefix(err.Error(), "redis: ") {
+				t.Errorf("err = %q, want the prefix \"redis: \"", err)
 			}
 		})
 	}

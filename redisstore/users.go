@@ -80,7 +80,7 @@ func isHandle(h string) bool {
 // listed, and one ZREM drops all of them from the index.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSession, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	if userID == "" {
 		return nil, nil // no session has the empty user
@@ -91,7 +91,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 	pipe.ZRemRangeByScore(ctx, key, "-inf", strconv.FormatInt(now.UnixMilli(), 10))
 	members := pipe.ZRange(ctx, key, 0, -1)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, backendErr("user sessions", err)
+		return nil, store.BackendError(driver, err)
 	}
 	handles := members.Val()
 	if len(handles) == 0 {
@@ -126,7 +126,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		case err == nil || errors.Is(err, store.ErrNotFound):
 			dead = append(dead, p.handle)
 		default:
-			return nil, backendErr("user sessions", err)
+			return nil, store.BackendError(driver, err)
 		}
 	}
 	if len(dead) > 0 {
@@ -165,16 +165,16 @@ return redis.call('DEL', KEYS[1])
 // [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
 	if err := ctx.Err(); err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	if userID == "" || !isHandle(handle) {
 		return nil
 	}
 	if err := deleteUserScript.Run(ctx, s.client, []string{s.prefix + handle}, userID).Err(); err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	if err := s.client.ZRem(ctx, s.userKey(userID), handle).Err(); err != nil {
-		return backendErr("delete user session", err)
+		return store.BackendError(driver, err)
 	}
 	return nil
 }

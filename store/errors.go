@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -35,3 +36,56 @@ var (
 	// ErrInvalidID reports a Save whose record ID does not satisfy ValidID.
 	ErrInvalidID = errors.New("session: invalid session ID")
 )
+
+// BackendError returns err as a failure of the backend of the named
+// driver ("redis", "file", ...): errors.Is finds both ErrBackend and err in
+// it, and its message is the driver's name and err's message, as in
+// "redis: dial tcp 127.0.0.1:6379: connect: connection refused" (err's
+// alone when driver is empty). Drivers return it for every failure of
+// their backend, a cancelled context included, so that the manager's
+// error reads once: "session: save: redis: dial tcp ...".
+func BackendError(driver string, err error) error {
+	return &wrapped{driver: driver, kind: ErrBackend, err: err}
+}
+
+// CorruptError returns the error of a record of the named driver that
+// failed its integrity check (why says how): errors.Is finds ErrCorrupt,
+// and so ErrNotFound, and why in it.
+func CorruptError(driver string, why error) error {
+	return &wrapped{driver: driver, kind: ErrCorrupt, err: why, prefix: "corrupt record: "}
+}
+
+// wrapped is an error of one driver that wraps a sentinel of this package
+// without repeating the sentinel's text.
+type wrapped struct {
+	driver string
+	kind   error
+	err    error
+	prefix string
+}
+
+func (e *wrapped) Error() string {
+	msg := e.prefix + e.err.Error()
+	if e.driver == "" {
+		return msg
+	}
+	return e.driver + ": " + msg
+}
+
+func (e *wrapped) Unwrap() []error { return []error{e.kind, e.err} }
+
+// Guard is the preamble of a driver's method on one session. ok is false
+// when the method must stop at once: with an error wrapping ctx.Err() (and
+// ErrBackend) when ctx is done, and with invalid when id does not have the
+// shape of a session ID (ValidID). What an invalid ID means is the
+// method's to say: ErrNotFound for Load and Touch, nil (nothing to do) for
+// Delete, ErrInvalidID for Save.
+func Guard(ctx context.Context, driver, id string, invalid error) (ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, BackendError(driver, err)
+	}
+	if !ValidID(id) {
+		return false, invalid
+	}
+	return true, nil
+}

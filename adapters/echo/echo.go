@@ -38,7 +38,7 @@ import (
 // Keys under which the session is stored on the Echo context; the same keys
 // as the gin adapter's.
 const (
-	// KeyData holds the session's data map (map[string]interface{}).
+	// KeyData holds the session's data map (map[string]any).
 	KeyData = "session"
 	// KeyID holds the session's current ID (string).
 	KeyID = "session_id"
@@ -79,13 +79,15 @@ func Session(m *session.Manager) echo.MiddlewareFunc {
 			)
 			h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				ran = true
-				id, data, _ := session.FromContext(r.Context())
-				session.OnIDChange(r.Context(), func(id string) { c.Set(KeyID, id) })
 				c.SetRequest(r)
 				res.Writer = w
-				c.Set(KeyManager, m)
-				c.Set(KeyData, data)
-				c.Set(KeyID, id)
+				if c.Get(KeyManager) == nil { // the first installed manager's session
+					id, data, _ := session.FromContextFor(r.Context(), m)
+					session.OnIDChangeFor(r.Context(), m, func(id string) { c.Set(KeyID, id) })
+					c.Set(KeyManager, m)
+					c.Set(KeyData, data)
+					c.Set(KeyID, id)
+				}
 				err = next(c)
 			}))
 			h.ServeHTTP(rec, c.Request())
@@ -105,11 +107,27 @@ func Session(m *session.Manager) echo.MiddlewareFunc {
 	}
 }
 
-// Data returns the session's data map, or nil outside the middleware. The
-// handler may read and change it; the middleware saves the changes.
-func Data(c echo.Context) map[string]interface{} {
-	d, _ := c.Get(KeyData).(map[string]interface{})
+// Data returns the session's data map (the first installed manager's), or
+// nil outside the middleware. The handler may read and change it; the
+// middleware saves the changes.
+func Data(c echo.Context) map[string]any {
+	d, _ := c.Get(KeyData).(map[string]any)
 	return d
+}
+
+// DataFor returns the data map of manager m's session, or nil outside m's
+// middleware: with several Session middlewares on one route, each keeps
+// its own session and cookie.
+func DataFor(c echo.Context, m *session.Manager) map[string]any {
+	_, data, _ := session.FromContextFor(c.Request().Context(), m)
+	return data
+}
+
+// IDFor returns the ID of manager m's session, or "" outside m's
+// middleware.
+func IDFor(c echo.Context, m *session.Manager) string {
+	id, _, _ := session.FromContextFor(c.Request().Context(), m)
+	return id
 }
 
 // ID returns the session's ID (current after Regenerate and Destroy), or ""

@@ -68,7 +68,10 @@ func TestMemoryMaxSessionsThroughTheManager(t *testing.T) {
 							data["cart"] = "book"
 						})
 						if w.Code != http.StatusOK {
-							t.Errorf("status %d", w.Code)
+							a.mu.Lock()
+							err := a.lastErr
+							a.mu.Unlock()
+							t.Errorf("status %d: %v", w.Code, err)
 							return
 						}
 					}

@@ -1,0 +1,98 @@
+package session
+
+import (
+	"bytes"
+	"reflect"
+	"sync"
+
+	"github.com/seed-699a33a2/session/internal/codec"
+)
+
+// encoded is one encoding of a session's data map, with what changed
+// against the entries the store holds.
+type encoded struct {
+	buf     []byte
+	n       int  // entries encoded
+	changed bool // differs from what the store holds
+	keys    []string
+	ends    []int // ends[i] is where keys[i]'s entry ends in buf
+	kept    bool  // buf is referenced by a state; do not reuse it
+
+	// merged is the encoding after merging into a concurrent request's
+	// record (see merge), with its entries' keys and ends.
+	merged     []byte
+	mergedKeys []string
+	mergedEnds []int
+}
+
+var encodedPool = sync.Pool{New: func() any { return &encoded{buf: make([]byte, 0, 512)} }}
+
+// diff encodes every entry of data (but a handle) and compares each with
+// the entry the store holds, as st knows it.
+func diff(data map[string]any, st *state) (*encoded, error) {
+	e := encodedPool.Get().(*encoded)
+	e.buf, e.keys, e.ends, e.kept = e.buf[:0], e.keys[:0], e.ends[:0], false
+	e.merged, e.mergedKeys, e.mergedEnds = nil, nil, nil
+	n := len(data)
+	if _, ok := data[handleKey]; ok {
+		n--
+	}
+	e.n = n
+	e.buf = codec.AppendHeader(e.buf, n)
+	e.changed = !st.stored || len(st.loaded) != n
+	var err error
+	for k, v := range data {
+		if k == handleKey {
+			continue
+		}
+		start := len(e.buf)
+		if e.buf, err = codec.AppendEntry(e.buf, k, v); err != nil {
+			e.release()
+			return nil, err
+		}
+		if !e.changed {
+			old, ok := st.loaded[k]
+			e.changed = !ok || !bytes.Equal(old, e.buf[start:])
+		}
+		e.keys = append(e.keys, k)
+		e.ends = append(e.ends, len(e.buf))
+	}
+	return e, nil
+}
+
+// entries returns each key's encoded entry, as subslices of e.buf, which
+// from now on belongs to the caller.
+func (e *encoded) entries() map[string][]byte {
+	e.kept = true
+	return spans(e.buf, e.keys, e.ends)
+}
+
+// mergedEntries is entries for the merged encoding.
+func (e *encoded) mergedEntries() map[string][]byte {
+	return spans(e.merged, e.mergedKeys, e.mergedEnds)
+}
+
+func spans(buf []byte, keys []string, ends []int) map[string][]byte {
+	m := make(map[string][]byte, len(keys))
+	start := len(codec.AppendHeader(nil, len(keys)))
+	for i, k := range keys {
+		m[k] = buf[start:ends[i]:ends[i]]
+		start = ends[i]
+	}
+	return m
+}
+
+func (e *encoded) release() {
+	if e.kept {
+		e.buf = make([]byte, 0, 512)
+	}
+	if cap(e.buf) > 64<<10 {
+		return // let oversized buffers go
+	}
+	encodedPool.Put(e)
+}
+
+// sameMap reports whether a and b are the same map (not merely equal).
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}

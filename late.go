@@ -1,0 +1,59 @@
+package session
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/seed-699a33a2/session/internal/codec"
+)
+
+// checkLate runs when the handler returns after the middleware committed
+// the session (at the response's first byte): a change made since cannot
+// be saved, so it is logged once, naming the keys, and reported as a
+// StoreEvent.
+func (m *Manager) checkLate(rs *reqState) {
+	if rs.st.gone {
+		return // a concurrent request ended the session: nothing is saved anyway
+	}
+	keys := changedKeys(rs.data, rs.st.loaded)
+	if len(keys) == 0 {
+		return
+	}
+	ctx := rs.r.Context()
+	m.logger().WarnContext(ctx, "session: changed after the response started; the change is lost (change the session before writing the response)",
+		"keys", keys, "method", rs.r.Method, "path", rs.r.URL.Path)
+	if m.cfg.OnStoreEvent != nil {
+		m.cfg.OnStoreEvent(ctx, StoreEvent{Op: "late_change", Driver: m.driver, Err: ErrLateChange})
+	}
+}
+
+// changedKeys returns, sorted, the keys whose entry in data differs from
+// the committed one (set, changed or removed since), or nil. When nothing
+// changed it allocates nothing.
+func changedKeys(data map[string]any, committed map[string][]byte) []string {
+	var scratch [512]byte // most entries fit: no allocation
+	var keys []string
+	n := 0
+	for k, v := range data {
+		if k == handleKey {
+			continue
+		}
+		n++
+		if old, ok := committed[k]; ok {
+			entry, err := codec.AppendEntry(scratch[:0], k, v)
+			if err == nil && bytes.Equal(old, entry) {
+				continue
+			}
+		}
+		keys = append(keys, k)
+	}
+	if n-len(keys) < len(committed) { // some committed keys are gone
+		for k := range committed {
+			if _, ok := data[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
