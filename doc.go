@@ -38,14 +38,32 @@
 //
 // Values keep their Go types through every driver: string, bool, every int
 // and uint size, float32, float64, [time.Time], []byte, []string,
-// []interface{}, map[string]string, map[string][]string and
-// map[string]interface{}, nested, and nil. Other types are an error wrapping
+// []any, map[string]string, map[string][]string and map[string]any,
+// nested, and nil. Other types are an error wrapping
 // [ErrUnsupportedType] that names the key, unless registered with
 // [Register].
 //
-// Keys starting with [ReservedPrefix] belong to the library: flash entries,
-// and a bookkeeping entry that is never stored. A fresh session's map is
-// empty.
+// Keys starting with [ReservedPrefix] belong to the library (flash
+// entries, the CSRF token, the user of Login). The map is an ordinary Go
+// map: clear(data), or deleting every key while ranging over it, empties
+// the session for good, and what is set after it is stored. The manager
+// keeps its bookkeeping beside the map, not in it; only a map that Start
+// returns outside the middleware carries a handle to it, and a map that
+// lost it is saved as the session's whole content. A fresh session's map
+// is empty.
+//
+// # Several managers
+//
+// A request may pass through several managers' middlewares (a short-lived
+// "cart" session with its own cookie beside the main one): each loads,
+// tracks and saves its own session. [FromContext] returns the outermost
+// manager's; [FromContextFor] any of them.
+//
+// # After the response started
+//
+// The middleware saves the session just before the first byte of the
+// response. A change made later is lost: it is logged once at Warn with the
+// keys it touched, and reported as a [StoreEvent] with [ErrLateChange].
 //
 // # Configuration
 //

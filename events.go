@@ -8,9 +8,14 @@ import (
 )
 
 // StoreEvent describes one call the manager made to its store, for metrics
-// and tracing (see Config.OnStoreEvent). It never holds a session ID.
+// and tracing (see Config.OnStoreEvent), or a change to a session that
+// could not be saved because the response had started (Op "late_change").
+// It never holds a session ID.
 type StoreEvent struct {
-	// Op is "load", "save", "touch", "delete" or "lock".
+	// Op is "load", "save", "touch", "delete" or "lock" for a store call;
+	// "late_change" for a change made after the middleware committed the
+	// session, which was lost (no store call: Duration and Bytes are 0,
+	// and Err is ErrLateChange).
 	Op string
 	// Driver names the store: its package ("memstore", "redisstore", ...).
 	Driver string
@@ -20,12 +25,12 @@ type StoreEvent struct {
 	Bytes int
 	// Err is the call's error: nil on success; store.ErrNotFound for a load
 	// that found no session and store.ErrConflict for a save that met a
-	// concurrent request (outcomes rather than failures); anything else
-	// wraps ErrBackend, or ErrLockTimeout.
+	// concurrent request (outcomes rather than failures); ErrLateChange for
+	// a late change; anything else wraps ErrBackend, or ErrLockTimeout.
 	Err error
 }
 
-// observing reports whether events are wanted, and the start time if so.
+// begin returns the start time of a store call when events are wanted.
 func (m *Manager) begin() time.Time {
 	if m.cfg.OnStoreEvent == nil {
 		return time.Time{}

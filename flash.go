@@ -42,7 +42,7 @@ func (m *Manager) GetFlash(data map[string]interface{}, key string) (interface{}
 }
 
 // peekFlash returns a flash without removing it.
-func peekFlash(data map[string]interface{}, key string) (interface{}, bool) {
+func peekFlash(data map[string]any, key string) (any, bool) {
 	if v, ok := data[flashNew+key]; ok {
 		return v, true
 	}
@@ -78,7 +78,7 @@ func (m *Manager) excluded(field string) bool {
 // request (or this one), or an empty map. Unlike GetFlash it does not remove
 // them: a template may read them field by field, and they are gone after
 // the next request all the same.
-func (m *Manager) OldInput(data map[string]interface{}) map[string]string {
+func (m *Manager) OldInput(data map[string]any) map[string]string {
 	if v, ok := peekFlash(data, oldInputFlash); ok {
 		if in, ok := v.(map[string]string); ok {
 			return in
@@ -100,7 +100,7 @@ func (m *Manager) FlashErrors(data map[string]interface{}, errs map[string][]str
 // Errors returns the validation errors FlashErrors stored in the previous
 // request (or this one), or an empty map. Like OldInput it does not remove
 // them.
-func (m *Manager) Errors(data map[string]interface{}) map[string][]string {
+func (m *Manager) Errors(data map[string]any) map[string][]string {
 	if v, ok := peekFlash(data, errorsFlash); ok {
 		if e, ok := v.(map[string][]string); ok {
 			return e
@@ -111,7 +111,7 @@ func (m *Manager) Errors(data map[string]interface{}) map[string][]string {
 
 // Keep carries the named flashes that this request can read over to the
 // next request as well (for a chain of redirects).
-func Keep(data map[string]interface{}, keys ...string) {
+func Keep(data map[string]any, keys ...string) {
 	for _, k := range keys {
 		if v, ok := data[flashNow+k]; ok {
 			delete(data, flashNow+k)
@@ -122,7 +122,7 @@ func Keep(data map[string]interface{}, keys ...string) {
 
 // Reflash carries every flash that this request can read, old input and
 // errors included, over to the next request as well.
-func Reflash(data map[string]interface{}) {
+func Reflash(data map[string]any) {
 	var now []string
 	for k := range data {
 		if strings.HasPrefix(k, flashNow) {
@@ -136,7 +136,7 @@ func Reflash(data map[string]interface{}) {
 // dropped, and flashes set in it become readable. raw, the entries as
 // stored, is kept in step. It returns the flash names it moved and the keys
 // it dropped, so that a merge can replay them.
-func ageFlashes(data map[string]interface{}, raw map[string][]byte) (moved, dropped []string) {
+func ageFlashes(data map[string]any, raw map[string][]byte) (moved, dropped []string) {
 	for k := range data {
 		switch {
 		case strings.HasPrefix(k, flashNow):

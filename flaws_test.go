@@ -48,7 +48,7 @@ func allTypes() map[string]interface{} {
 	}
 }
 
-// TestFlaw05_TypesSurviveEveryDriver: the original's JSON turned a uint into
+// TestFlaw05_TypesSurviveEveryDriver: RapidGo's JSON turned a uint into
 // a float64 and map[string][]string into map[string]interface{}, and its
 // memory driver did not, so development and production differed.
 func TestFlaw05_TypesSurviveEveryDriver(t *testing.T) {
@@ -80,7 +80,7 @@ func TestFlaw05_TypesSurviveEveryDriver(t *testing.T) {
 	})
 }
 
-// TestFlaw01_CookieDriverKeepsDataInCookie: the original's "cookie" driver
+// TestFlaw01_CookieDriverKeepsDataInCookie: RapidGo's "cookie" driver
 // kept the data in a process-local map. Ours puts it in the cookie: another
 // process (a second store and manager with the same secret) reads it.
 func TestFlaw01_CookieDriverKeepsDataInCookie(t *testing.T) {
@@ -104,7 +104,7 @@ func TestFlaw01_CookieDriverKeepsDataInCookie(t *testing.T) {
 	})
 }
 
-// TestFlaw02_SecretIsTheCookieKey: the original never read SESSION_SECRET.
+// TestFlaw02_SecretIsTheCookieKey: RapidGo's session package never read SESSION_SECRET.
 // Ours seals with it, refuses weak ones, and rotates with
 // SESSION_PREVIOUS_SECRETS.
 func TestFlaw02_SecretIsTheCookieKey(t *testing.T) {
@@ -143,7 +143,7 @@ func TestFlaw02_SecretIsTheCookieKey(t *testing.T) {
 	}
 }
 
-// TestFlaw03_FileDriverPathTraversal: the original joined the cookie value
+// TestFlaw03_FileDriverPathTraversal: RapidGo's session package joined the cookie value
 // into a path. A hostile cookie is a fresh session and touches no file.
 func TestFlaw03_FileDriverPathTraversal(t *testing.T) {
 	parent := t.TempDir()
@@ -178,7 +178,7 @@ func TestFlaw03_FileDriverPathTraversal(t *testing.T) {
 	}
 }
 
-// TestFlaw06_ConcurrentRequestsOneSession: the original's memory driver
+// TestFlaw06_ConcurrentRequestsOneSession: RapidGo's memory driver
 // handed out its own map; concurrent requests crashed the process. Run with
 // -race.
 func TestFlaw06_ConcurrentRequestsOneSession(t *testing.T) {

@@ -50,7 +50,7 @@ func (m *Manager) Destroy(w http.ResponseWriter, id string) error {
 // an ID known to someone else before (session fixation) is worthless after.
 // It returns the new ID; inside the middleware the request's ID changes too.
 // The session's CSRF token, if it has one, is replaced.
-func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]interface{}) (string, error) {
+func (m *Manager) Regenerate(w http.ResponseWriter, id string, data map[string]any) (string, error) {
 	rs := m.writerState(w)
 	var (
 		st  *state

@@ -92,7 +92,7 @@ func (m *Manager) lock(r *http.Request) (func(context.Context) error, error) {
 	m.observe(ctx, "lock", t0, 0, err)
 	if err != nil {
 		if errors.Is(err, store.ErrLockTimeout) {
-			return nil, fmt.Errorf("session: waited %s: %w", m.cfg.BlockWait, err)
+			return nil, &opError{op: "lock", err: fmt.Errorf("%w (waited %s)", err, m.cfg.BlockWait)}
 		}
 		return nil, backendErr("lock", err)
 	}

@@ -184,7 +184,7 @@ func TestMiddlewareRegenerate(t *testing.T) {
 	}, newID)
 }
 
-// TestFlaw09_DestroyLogsOut: in the original, the middleware's write-back
+// TestFlaw09_DestroyLogsOut: in RapidGo's session package, the middleware's write-back
 // after Destroy brought the destroyed session back.
 func TestFlaw09_DestroyLogsOut(t *testing.T) {
 	st, calls := count(memStore(t))
@@ -266,7 +266,7 @@ func TestMiddlewarePanicSavesNothing(t *testing.T) {
 	}
 }
 
-// TestFlaw10_StoreErrorsAreNotEmptySessions: the original swallowed read
+// TestFlaw10_StoreErrorsAreNotEmptySessions: RapidGo's session package swallowed read
 // errors as "empty session" and ignored write errors.
 func TestFlaw10_StoreErrorsAreNotEmptySessions(t *testing.T) {
 	f := &failing{Store: memStore(t)}

@@ -41,7 +41,7 @@ type SessionInfo struct {
 func Handle(id string) string { return store.HashID(id) }
 
 // UserID returns the user the session is tied to by Login, or "".
-func UserID(data map[string]interface{}) string {
+func UserID(data map[string]any) string {
 	u, _ := data[userKey].(string)
 	return u
 }
@@ -94,7 +94,7 @@ func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInf
 	}
 	out := make([]SessionInfo, 0, len(list))
 	for _, us := range list {
-		data := map[string]interface{}{}
+		data := map[string]any{}
 		if err := codec.Decode(us.Record.Data, data, nil); err != nil {
 			continue // undecodable: not shown (Start would not open it either)
 		}

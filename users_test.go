@@ -112,3 +112,53 @@ func TestUserSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestClearingASignedInSessionLeavesItsUsersIndex: a save whose user
+// binding became empty (the map cleared after Login) removes the session
+// from its former user's sessions; a new Login ties it to the new user only.
+func TestClearingASignedInSessionLeavesItsUsersIndex(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, d backends.Driver) {
+		if d.ClientSide {
+			t.Skip("the cookie driver keeps no index (ErrNoUserIndex)")
+		}
+		clock := storetest.NewClock(timeNow(d))
+		m := newManager(t, d.New(t, clock.Now), session.Config{Now: clock.Now})
+		ctx := context.Background()
+		count := func(user string) int {
+			t.Helper()
+			list, err := m.UserSessions(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		}
+		dev := &device{ua: "Laptop/1.0"}
+		dev.do(t, m, func(w http.ResponseWriter, r *http.Request) {
+			if _, err := m.Login(w, r, "alice"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if count("alice") != 1 {
+			t.Fatal("Login did not index the session")
+		}
+		dev.do(t, m, func(w http.ResponseWriter, r *http.Request) {
+			_, data, _ := m.Start(r)
+			clear(data)
+			data["theme"] = "dark"
+		})
+		if n := count("alice"); n != 0 {
+			t.Fatalf("after the clear alice still has %d sessions", n)
+		}
+		if dev.user(t, m) != "" {
+			t.Fatal("the cleared session is still signed in")
+		}
+		dev.do(t, m, func(w http.ResponseWriter, r *http.Request) {
+			if _, err := m.Login(w, r, "bob"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if count("alice") != 0 || count("bob") != 1 {
+			t.Fatalf("after bob's sign-in: alice %d, bob %d", count("alice"), count("bob"))
+		}
+	})
+}

@@ -12,7 +12,7 @@ import (
 	"github.com/seed-699a33a2/session/store/storetest"
 )
 
-// TestFlaw07_NoWriteWhenNothingChanged: the original wrote every session
+// TestFlaw07_NoWriteWhenNothingChanged: RapidGo's session package wrote every session
 // back on every request, and stored a new empty session for every request
 // without a cookie.
 func TestFlaw07_NoWriteWhenNothingChanged(t *testing.T) {
@@ -106,7 +106,7 @@ func TestTouchSlidesExpiry(t *testing.T) {
 	})
 }
 
-// TestFlaw04_ServerSideExpiry: the original ignored the age of db, file
+// TestFlaw04_ServerSideExpiry: RapidGo's session package ignored the age of db, file
 // and cookie sessions. Every driver refuses a session past its expiry,
 // whatever the cookie says.
 func TestFlaw04_ServerSideExpiry(t *testing.T) {
@@ -146,7 +146,7 @@ func TestSetCookieAttributes(t *testing.T) {
 	}
 }
 
-// TestFlaw11_CookieAttributes: the original let SameSite=None go out without
+// TestFlaw11_CookieAttributes: RapidGo's session package let SameSite=None go out without
 // Secure, sent a deletion cookie without Secure/SameSite, and left Path empty.
 func TestFlaw11_CookieAttributes(t *testing.T) {
 	t.Run("SameSiteNoneNeedsSecure", func(t *testing.T) {

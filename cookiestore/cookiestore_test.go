@@ -73,13 +73,17 @@ func notFound(t testing.TB, st *cookiestore.Store, tok, why string) {
 	}
 }
 
+// cookieAbilities are the optional abilities the driver declares to the conformance
+// suite: exactly those it implements.
+const cookieAbilities = storetest.None
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return newStore(t, cookiestore.Options{Secret: newSecret(t), Now: now})
-	}, storetest.Options{ClientSide: true})
+	}, storetest.Options{ClientSide: true, Abilities: cookieAbilities})
 }
 
-// SPEC flaw 1: the original kept the data in a process-local map and put
+// SPEC flaw 1: RapidGo's session package kept the data in a process-local map and put
 // only the ID in the cookie. Here the token is the session.
 func TestFlaw1DataLivesInTheCookie(t *testing.T) {
 	secret := newSecret(t)
@@ -107,7 +111,7 @@ func TestFlaw1DataLivesInTheCookie(t *testing.T) {
 	})
 }
 
-// SPEC flaw 2: the original never read SESSION_SECRET and used a raw key
+// SPEC flaw 2: RapidGo's session package never read SESSION_SECRET and used a raw key
 // with no derivation and no rotation.
 func TestFlaw2SessionSecretIsTheKey(t *testing.T) {
 	oldSecret, current := newSecret(t), newSecret(t)

@@ -9,9 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"math"
-	"time"
 
+	"github.com/seed-699a33a2/session/internal/nanotime"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -95,8 +94,8 @@ func (s *Store) seal(r store.Record) (string, error) {
 	if n, err := store.Encoding.Decode(pt[:idLen], []byte(r.ID)); err != nil || n != idLen {
 		return "", store.ErrInvalidID
 	}
-	binary.BigEndian.PutUint64(pt[idLen:], uint64(unixNano(r.Created)))
-	binary.BigEndian.PutUint64(pt[idLen+8:], uint64(unixNano(r.Expires)))
+	binary.BigEndian.PutUint64(pt[idLen:], uint64(nanotime.From(r.Created)))
+	binary.BigEndian.PutUint64(pt[idLen+8:], uint64(nanotime.From(r.Expires)))
 	pt = append(pt, r.Data...)
 	// Seal in place: the ciphertext overwrites the plaintext.
 	raw = gcm.Seal(raw[:headerLen], nonce, pt, s.ad)
@@ -129,8 +128,8 @@ func (s *Store) open(token string) (store.Record, bool) {
 		}
 		r := store.Record{
 			ID:      store.Encoding.EncodeToString(out[:idLen]),
-			Created: fromUnixNano(int64(binary.BigEndian.Uint64(out[idLen:]))),
-			Expires: fromUnixNano(int64(binary.BigEndian.Uint64(out[idLen+8:]))),
+			Created: nanotime.To(int64(binary.BigEndian.Uint64(out[idLen:]))),
+			Expires: nanotime.To(int64(binary.BigEndian.Uint64(out[idLen+8:]))),
 		}
 		// out is a fresh buffer nobody else holds, so Data may alias it.
 		if len(out) > fixedLen {
@@ -139,30 +138,4 @@ func (s *Store) open(token string) (store.Record, bool) {
 		return r, true
 	}
 	return store.Record{}, false
-}
-
-var (
-	minNanoTime = time.Unix(0, math.MinInt64+1)
-	maxNanoTime = time.Unix(0, math.MaxInt64)
-)
-
-// unixNano is t.UnixNano, defined for every t: the zero time is
-// math.MinInt64, and times outside the years 1678..2262 are clamped.
-func unixNano(t time.Time) int64 {
-	switch {
-	case t.IsZero():
-		return math.MinInt64
-	case t.Before(minNanoTime):
-		return math.MinInt64 + 1
-	case t.After(maxNanoTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func fromUnixNano(n int64) time.Time {
-	if n == math.MinInt64 {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
 }

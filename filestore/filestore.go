@@ -98,11 +98,7 @@ func New(dir string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	interval := opts.CleanupInterval
-	if interval == 0 {
-		interval = defaultCleanupInterval
-	}
-	s.sweep = sweep.New(interval, s.DeleteExpired, opts.OnCleanupError)
+	s.sweep = sweep.New(sweep.Interval(opts.CleanupInterval, defaultCleanupInterval), s.DeleteExpired, opts.OnCleanupError)
 	return s, nil
 }
 

@@ -38,16 +38,20 @@ func newStore(t testing.TB, dir string, opts filestore.Options) *filestore.Store
 	return s
 }
 
+// fileAbilities are the optional abilities the driver declares to the conformance
+// suite: exactly those it implements.
+const fileAbilities = storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.Count | storetest.Prune
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return newStore(t, t.TempDir(), filestore.Options{Now: now})
-	}, storetest.Options{})
+	}, storetest.Options{Abilities: fileAbilities})
 }
 
 func TestConformanceFsync(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return newStore(t, t.TempDir(), filestore.Options{Now: now, Fsync: true})
-	}, storetest.Options{})
+	}, storetest.Options{Abilities: fileAbilities})
 }
 
 func rec(now time.Time, data string, ttl time.Duration) store.Record {
@@ -145,7 +149,7 @@ func sameSnapshot(t *testing.T, before, after map[string]string) {
 	}
 }
 
-// TestFlaw3PathTraversal is SPEC flaw 3: the original file driver built
+// TestFlaw3PathTraversal is SPEC flaw 3: RapidGo's file driver built
 // the path from the unchecked cookie value, so "../x" reached (and the
 // middleware rewrote) any *.json file. Here the parent of the store's
 // folder holds valid-looking session files under the names a traversal
@@ -501,7 +505,7 @@ func TestDeleteExpiredLeavesForeignFiles(t *testing.T) {
 	}
 }
 
-// TestFlaw4NoExpiredFileIsLoaded is SPEC flaw 4: the original ignored the
+// TestFlaw4NoExpiredFileIsLoaded is SPEC flaw 4: RapidGo's session package ignored the
 // age of what it read and never scheduled cleanup. An expired file must
 // never load, whether or not the sweep has run, and also in a new store
 // opened on the same folder (a restart).

@@ -6,6 +6,8 @@ import (
 	"hash/crc32"
 	"math"
 	"time"
+
+	"github.com/seed-699a33a2/session/internal/nanotime"
 )
 
 // The file format, all integers big-endian:
@@ -36,8 +38,6 @@ const (
 	// maxDataLen bounds the length field; files claiming more are corrupt
 	// (the manager enforces its own, much smaller, limit).
 	maxDataLen = math.MaxInt32
-
-	zeroTime = math.MinInt64
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -57,8 +57,8 @@ func encode(data []byte, created, expires time.Time, version uint64, user string
 	buf := make([]byte, size+len(data)+crcLen)
 	copy(buf, magic)
 	buf[4] = format
-	binary.BigEndian.PutUint64(buf[8:], uint64(toNanos(created)))
-	binary.BigEndian.PutUint64(buf[16:], uint64(toNanos(expires)))
+	binary.BigEndian.PutUint64(buf[8:], uint64(nanotime.From(created)))
+	binary.BigEndian.PutUint64(buf[16:], uint64(nanotime.From(expires)))
 	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
 	binary.BigEndian.PutUint64(buf[28:], version)
 	binary.BigEndian.PutUint16(buf[36:], uint16(len(user)))
@@ -101,8 +101,8 @@ func decodeHeader(b []byte) (header, error) {
 	if n > maxDataLen {
 		return header{}, errLength
 	}
-	h.created = fromNanos(int64(binary.BigEndian.Uint64(b[8:])))
-	h.expires = fromNanos(int64(binary.BigEndian.Uint64(b[16:])))
+	h.created = nanotime.To(int64(binary.BigEndian.Uint64(b[8:])))
+	h.expires = nanotime.To(int64(binary.BigEndian.Uint64(b[16:])))
 	h.dataLen = int(n)
 	return h, nil
 }
@@ -130,29 +130,3 @@ func decode(b []byte) (header, []byte, error) {
 	}
 	return h, data, nil
 }
-
-// toNanos converts t to Unix nanoseconds, clamping times outside the range
-// int64 can hold; the zero time gets its own value so that it round-trips.
-func toNanos(t time.Time) int64 {
-	switch {
-	case t.IsZero():
-		return zeroTime
-	case t.Before(minTime):
-		return zeroTime + 1
-	case t.After(maxTime):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == zeroTime {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
-}
-
-var (
-	minTime = time.Unix(0, zeroTime+1)
-	maxTime = time.Unix(0, math.MaxInt64)
-)

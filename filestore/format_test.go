@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/nanotime"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -39,8 +40,8 @@ func encodeFormat1(data []byte, created, expires time.Time) []byte {
 	buf := make([]byte, headerLen1+len(data)+crcLen)
 	copy(buf, magic)
 	buf[4] = 1
-	binary.BigEndian.PutUint64(buf[8:], uint64(toNanos(created)))
-	binary.BigEndian.PutUint64(buf[16:], uint64(toNanos(expires)))
+	binary.BigEndian.PutUint64(buf[8:], uint64(nanotime.From(created)))
+	binary.BigEndian.PutUint64(buf[16:], uint64(nanotime.From(expires)))
 	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
 	copy(buf[headerLen1:], data)
 	n := headerLen1 + len(data)

@@ -106,11 +106,7 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	interval := opts.CleanupInterval
-	if interval == 0 {
-		interval = DefaultCleanupInterval
-	}
-	s.sweep = sweep.New(interval, s.DeleteExpired, opts.OnCleanupError)
+	s.sweep = sweep.New(sweep.Interval(opts.CleanupInterval, DefaultCleanupInterval), s.DeleteExpired, opts.OnCleanupError)
 	if s.batch < 0 {
 		return nil, fmt.Errorf(prefix+"negative PruneBatch %d", s.batch)
 	}
@@ -219,28 +215,39 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 		}
 		return "", nil
 	}
+	rec := newRow(r, now)
+	if err := s.db.WithContext(ctx).Table(s.table).Clauses(s.upsert).Create(&rec).Error; err != nil {
+		return "", store.BackendError(driver, err)
+	}
+	s.sweep.Start()
+	return r.ID, nil
+}
+
+// newRow is the row of a first save of r at now: version 1, created now
+// unless r says otherwise.
+func newRow(r store.Record, now time.Time) row {
 	created := r.Created
 	if created.IsZero() {
 		created = now
 	}
-	data := r.Data
-	if data == nil {
-		data = []byte{} // the column is NOT NULL
-	}
-	rec := row{
+	return row{
 		ID:           store.HashID(r.ID),
-		Data:         data,
+		Data:         dataColumn(r.Data),
 		ExpiresAt:    utc(r.Expires),
 		Created:      utc(created),
 		Version:      1,
 		UserID:       userColumn(r.UserID),
 		LastActivity: now,
 	}
-	if err := s.db.WithContext(ctx).Table(s.table).Clauses(s.upsert).Create(&rec).Error; err != nil {
-		return "", store.BackendError(driver, err)
+}
+
+// dataColumn is the value of the data column for data: the column is NOT
+// NULL.
+func dataColumn(data []byte) []byte {
+	if data == nil {
+		return []byte{}
 	}
-	s.sweep.Start()
-	return r.ID, nil
+	return data
 }
 
 // updates starts an UPDATE of the store's table. The model tells GORM the

@@ -80,17 +80,13 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 		return "", r.Version + 1, nil
 	}
 
-	data := r.Data
-	if data == nil {
-		data = []byte{} // the column is NOT NULL
-	}
 	if r.Version > 0 {
 		res := s.updates(ctx).
 			Where(byID).
 			Where(clause.Eq{Column: clause.Column{Name: colVersion}, Value: int64(r.Version)}).
 			Where(live).
 			UpdateColumns(map[string]any{
-				colData:         data,
+				colData:         dataColumn(r.Data),
 				colExpiresAt:    utc(r.Expires),
 				colLastActivity: now,
 				colUserID:       userColumn(r.UserID),
@@ -106,19 +102,7 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 		return r.ID, r.Version + 1, nil
 	}
 
-	created := r.Created
-	if created.IsZero() {
-		created = now
-	}
-	rec := row{
-		ID:           id,
-		Data:         data,
-		ExpiresAt:    utc(r.Expires),
-		Created:      utc(created),
-		Version:      1,
-		UserID:       userColumn(r.UserID),
-		LastActivity: now,
-	}
+	rec := newRow(r, now)
 	inserted, err := s.insertNew(ctx, &rec)
 	if err != nil {
 		return "", 0, s.saveIfErr(err)

@@ -9,7 +9,7 @@
 //
 // A [Store] is safe for concurrent use by multiple goroutines. Save copies
 // the caller's data in and Load copies it out, so a handler can never reach
-// the store's memory (the original memory driver returned its internal map
+// the store's memory (RapidGo's memory driver returned its internal map
 // and crashed under concurrent requests with "concurrent map writes").
 // The raw session ID is never kept: entries are keyed by [store.HashIDBytes].
 //

@@ -133,11 +133,7 @@ func newStore(opts Options, n int) *Store {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	interval := opts.CleanupInterval
-	if interval == 0 {
-		interval = defaultCleanupInterval
-	}
-	s.sweep = sweep.New(interval, s.DeleteExpired, nil)
+	s.sweep = sweep.New(sweep.Interval(opts.CleanupInterval, defaultCleanupInterval), s.DeleteExpired, nil)
 	s.shards = make([]shard, n)
 	for i := range s.shards {
 		s.shards[i].m = make(map[key]*entry)

@@ -34,23 +34,27 @@ func newStore(t testing.TB, opts memstore.Options) *memstore.Store {
 	return s
 }
 
+// memAbilities are the optional abilities the driver declares to the conformance
+// suite: exactly those it implements.
+const memAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.Count | storetest.Prune
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return newStore(t, memstore.Options{Now: now})
-	}, storetest.Options{})
+	}, storetest.Options{Abilities: memAbilities})
 }
 
 func TestConformanceWithLimit(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
 		return newStore(t, memstore.Options{Now: now, MaxSessions: 1000})
-	}, storetest.Options{})
+	}, storetest.Options{Abilities: memAbilities})
 }
 
 func rec(now time.Time, data string, ttl time.Duration) store.Record {
 	return store.Record{ID: store.NewID(), Data: []byte(data), Created: now, Expires: now.Add(ttl)}
 }
 
-// TestFlaw6ConcurrentRequestsOnOneSession is SPEC flaw 6: the original
+// TestFlaw6ConcurrentRequestsOnOneSession is SPEC flaw 6: RapidGo's session package
 // memory driver handed out its internal map, and concurrent requests on one
 // session crashed the process with "concurrent map writes". Here many
 // goroutines load, change and save one session at once; run with -race.

@@ -15,18 +15,23 @@
 // # Instruments
 //
 // Every instrument carries the attributes op ("load", "save", "touch",
-// "delete" or "lock") and driver (the store's package: "memstore",
-// "filestore", "gormstore", "redisstore", "cookiestore").
+// "delete", "lock", or "late_change", which is no store call: see below)
+// and driver (the store's package: "memstore", "filestore", "gormstore",
+// "redisstore", "cookiestore").
 //
 //   - session.store.operations ({operation}, counter): every store call,
 //     with the attribute outcome: ok, not_found (a load that found no live
 //     session), conflict (a save that met a concurrent request and is
 //     merged and retried), lock_timeout (a blocking request that gave up
-//     waiting) or error (the backend failed).
+//     waiting) or error (the backend failed); and every late change (a
+//     handler changed the session after the response started, and the
+//     change was lost: session.ErrLateChange), with op and outcome
+//     late_change.
 //   - session.store.errors ({error}, counter): the calls whose outcome is
 //     error or lock_timeout, with the same outcome attribute. not_found and
 //     conflict are normal outcomes, not errors.
-//   - session.store.duration (s, histogram): how long each call took.
+//   - session.store.duration (s, histogram): how long each call took (late
+//     changes have no duration).
 //   - session.store.payload.size (By, histogram): the encoded session data
 //     that a successful load read or a successful save wrote.
 //
@@ -85,6 +90,10 @@ const (
 	OutcomeLockTimeout = "lock_timeout"
 	// OutcomeError is any other failure: the backend failed.
 	OutcomeError = "error"
+	// OutcomeLateChange is a change to the session after the response
+	// started, which was lost (session.ErrLateChange). It is no store call
+	// and no error of the store.
+	OutcomeLateChange = "late_change"
 )
 
 // DurationBuckets are the bucket boundaries of the latency histogram, in
@@ -172,6 +181,9 @@ func (r *recorder) record(ctx context.Context, e session.StoreEvent) {
 	out := Outcome(e.Err)
 	o := r.options(key{op: e.Op, driver: e.Driver, outcome: out})
 	r.ops.Add(ctx, 1, o.withOutcome...)
+	if out == OutcomeLateChange {
+		return
+	}
 	if out == OutcomeError || out == OutcomeLockTimeout {
 		r.failures.Add(ctx, 1, o.withOutcome...)
 	}
@@ -184,12 +196,14 @@ func (r *recorder) record(ctx context.Context, e session.StoreEvent) {
 // Outcome classifies a StoreEvent's error as the value of the outcome
 // attribute: OutcomeOK for nil, OutcomeNotFound for store.ErrNotFound
 // (and ErrCorrupt, which wraps it), OutcomeConflict for store.ErrConflict,
-// OutcomeLockTimeout for store.ErrLockTimeout and OutcomeError for
-// anything else.
+// OutcomeLockTimeout for store.ErrLockTimeout, OutcomeLateChange for
+// session.ErrLateChange and OutcomeError for anything else.
 func Outcome(err error) string {
 	switch {
 	case err == nil:
 		return OutcomeOK
+	case errors.Is(err, session.ErrLateChange):
+		return OutcomeLateChange
 	case errors.Is(err, store.ErrLockTimeout):
 		return OutcomeLockTimeout
 	case errors.Is(err, store.ErrConflict):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -59,6 +60,11 @@ func newHarness(t *testing.T, st session.Store, cfg session.Config) *harness {
 	mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
 		_, data, _ := session.FromContext(r.Context())
 		fmt.Fprint(w, data["note"])
+	})
+	mux.HandleFunc("/late", func(w http.ResponseWriter, r *http.Request) {
+		_, data, _ := session.FromContext(r.Context())
+		fmt.Fprint(w, "body first")
+		data["note"] = "too late"
 	})
 	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
 		id, _, _ := session.FromContext(r.Context())
@@ -300,6 +306,31 @@ func (s *conflictOnce) SaveIf(ctx context.Context, r store.Record) (string, uint
 		return "", 0, store.ErrConflict
 	}
 	return s.Store.SaveIf(ctx, r)
+}
+
+// TestLateChangeIsCountedWithoutDurationOrError: a change after the
+// response started is counted under op and outcome late_change, with no
+// duration sample and no entry in the errors counter.
+func TestLateChangeIsCountedWithoutDurationOrError(t *testing.T) {
+	st := memstore.New(memstore.Options{})
+	t.Cleanup(func() { st.Close() })
+	h := newHarness(t, st, session.Config{Logger: slog.New(slog.DiscardHandler)})
+	h.get("/late")
+	ms := h.collect()
+	equal(t, "operations", sums(t, ms[otelsession.OperationsName]), map[string]int64{
+		"late_change memstore late_change": 1,
+	})
+	if _, ok := ms[otelsession.ErrorsName]; ok {
+		t.Errorf("a late change counted as a store error")
+	}
+	if d, ok := ms[otelsession.DurationName]; ok {
+		if _, ok := histogram[float64](t, d)["late_change memstore"]; ok {
+			t.Errorf("a late change has a duration sample")
+		}
+	}
+	if got := otelsession.Outcome(fmt.Errorf("wrapped: %w", session.ErrLateChange)); got != otelsession.OutcomeLateChange {
+		t.Errorf("Outcome(ErrLateChange) = %q", got)
+	}
 }
 
 func TestConflictIsAnOutcomeNotAnError(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/seed-699a33a2/session/internal/nanotime"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -99,13 +100,12 @@ func Addrs(client redis.UniversalClient) []string {
 // still read: the format byte, the creation time, then the data; its version
 // counts as 1. Formats 1 and 2 have no user.
 const (
-	formatV1    = 1
-	headerV1    = 1 + 8
-	formatV2    = 2
-	headerV2    = 1 + 8 + 8
-	formatV3    = 3
-	headerV3    = 1 + 8 + 8 + 4 // then the user ID, then the data
-	zeroCreated = math.MinInt64 // stands for the zero time.Time, whose UnixNano is undefined
+	formatV1 = 1
+	headerV1 = 1 + 8
+	formatV2 = 2
+	headerV2 = 1 + 8 + 8
+	formatV3 = 3
+	headerV3 = 1 + 8 + 8 + 4 // then the user ID, then the data
 )
 
 // saveScript is Save and SaveIf in one round trip on one key, so it works
@@ -298,9 +298,7 @@ func decode(val string) (v value, ok bool) {
 	default:
 		return value{}, false
 	}
-	if n := int64(binary.BigEndian.Uint64([]byte(created))); n != zeroCreated {
-		v.created = time.Unix(0, n)
-	}
+	v.created = nanotime.To(int64(binary.BigEndian.Uint64([]byte(created))))
 	return v, true
 }
 
@@ -381,10 +379,7 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 		format, size = formatV3, 8+4+len(r.UserID)+len(r.Data)
 	}
 	val := make([]byte, 8, size)
-	created := int64(zeroCreated)
-	if !r.Created.IsZero() {
-		created = r.Created.UnixNano()
-	}
+	created := nanotime.From(r.Created)
 	binary.BigEndian.PutUint64(val, uint64(created))
 	if format == formatV3 {
 		val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))

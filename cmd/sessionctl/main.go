@@ -51,9 +51,9 @@ func main() {
 }
 
 // environment is the part of every help text that names the variables read.
-const environment = `Environment (the application's own settings):
-  SESSION_DRIVER        file, db or redis (memory and cookie keep nothing
-                        sessionctl can reach); default memory
+var environment = `Environment (the application's own settings):
+  SESSION_DRIVER        one of ` + strings.Join(session.DriverNames(), ", ") + `; memory
+                        and cookie keep nothing sessionctl can reach; default memory
   SESSION_FILE_PATH     file driver: the sessions folder (default storage/sessions)
   SESSION_TABLE         db driver: the table (default sessions)
   SESSION_DB_DRIVER     db driver: sqlite (default), postgres or mysql

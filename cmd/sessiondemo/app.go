@@ -54,8 +54,8 @@ type app struct{ m *session.Manager }
 type page struct {
 	Title    string
 	User     string
-	Success  interface{}
-	Error    interface{}
+	Success  any
+	Error    any
 	Visits   int
 	Old      map[string]string
 	Errors   map[string][]string

@@ -1,7 +1,7 @@
 // Package codec is the binary encoding of session data, a map[string]any,
 // that gives back exactly the Go types that went in: a uint stays a uint and
 // a map[string][]string stays one, where JSON would return float64 and
-// map[string]interface{}. It is deterministic, much faster than
+// map[string]any. It is deterministic, much faster than
 // encoding/gob and encoding/json, and safe on hostile input.
 //
 // # Types

@@ -5,7 +5,7 @@ package locks
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -57,7 +57,7 @@ func (t *Table) Lock(ctx context.Context, key [sha256.Size]byte, lease time.Dura
 		select {
 		case <-ctx.Done():
 			wait.Stop()
-			return nil, errors.Join(store.ErrLockTimeout, ctx.Err())
+			return nil, fmt.Errorf("%w: %w", store.ErrLockTimeout, ctx.Err())
 		case <-released:
 		case <-wait.C:
 		}

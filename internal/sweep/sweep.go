@@ -89,3 +89,12 @@ func (l *Loop) Close() {
 		<-done
 	}
 }
+
+// Interval is a store's Options.CleanupInterval d with its zero value
+// replaced by def.
+func Interval(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

@@ -2,18 +2,13 @@ package storetest
 
 import (
 	"context"
-	"testing"
 	"time"
 
 	"github.com/seed-699a33a2/session/store"
 )
 
-func (s *suite) count(t *testing.T) {
-	st, clock := s.fresh(t)
-	c, ok := st.(store.Counter)
-	if !ok {
-		t.Skip("store does not implement store.Counter")
-	}
+func (s *suite) count(t tb) {
+	st, c, clock := with[store.Counter](s, t)
 	n := func() int {
 		t.Helper()
 		got, err := c.Count(context.Background())

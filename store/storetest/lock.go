@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/seed-699a33a2/session/store"
@@ -13,13 +12,9 @@ import (
 
 // locker returns a store with the Locker ability and the ID of a stored
 // session to lock (stores may lock only sessions that exist).
-func (s *suite) locker(t *testing.T) (store.Locker, string) {
+func (s *suite) locker(t tb) (store.Locker, string) {
 	t.Helper()
-	st, clock := s.fresh(t)
-	l, ok := st.(store.Locker)
-	if !ok {
-		t.Skip("store does not implement store.Locker")
-	}
+	st, l, clock := with[store.Locker](s, t)
 	r := record(clock, []byte("locked"))
 	mustSave(t, st, r)
 	return l, r.ID
@@ -27,7 +22,7 @@ func (s *suite) locker(t *testing.T) (store.Locker, string) {
 
 // lockOneHolder runs read-modify-writes under the lock from several
 // goroutines: without mutual exclusion increments are lost.
-func (s *suite) lockOneHolder(t *testing.T) {
+func (s *suite) lockOneHolder(t tb) {
 	l, id := s.locker(t)
 	const workers, rounds = 5, 10
 	var holders, counter atomic.Int64
@@ -63,7 +58,7 @@ func (s *suite) lockOneHolder(t *testing.T) {
 	}
 }
 
-func (s *suite) lockTimeout(t *testing.T) {
+func (s *suite) lockTimeout(t tb) {
 	l, id := s.locker(t)
 	unlock, err := l.Lock(context.Background(), id, time.Minute)
 	if err != nil {
@@ -84,7 +79,7 @@ func (s *suite) lockTimeout(t *testing.T) {
 
 // lockLease: a holder that never unlocks (it crashed) blocks the session
 // for its lease only.
-func (s *suite) lockLease(t *testing.T) {
+func (s *suite) lockLease(t tb) {
 	l, id := s.locker(t)
 	const lease = 100 * time.Millisecond
 	start := time.Now()
@@ -105,7 +100,7 @@ func (s *suite) lockLease(t *testing.T) {
 
 // lockStaleUnlock: unlocking twice is fine, and a holder whose lease ran out
 // while another took the lock never releases the other's lock.
-func (s *suite) lockStaleUnlock(t *testing.T) {
+func (s *suite) lockStaleUnlock(t tb) {
 	l, id := s.locker(t)
 	ctx := context.Background()
 	unlock, err := l.Lock(ctx, id, time.Minute)

@@ -5,24 +5,13 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/seed-699a33a2/session/store"
 )
 
-func (s *suite) swapper(t *testing.T) (store.Store, store.Swapper, *Clock) {
-	t.Helper()
-	st, clock := s.fresh(t)
-	sw, ok := st.(store.Swapper)
-	if !ok {
-		t.Skip("store does not implement store.Swapper")
-	}
-	return st, sw, clock
-}
-
-func (s *suite) versions(t *testing.T) {
-	st, _, clock := s.swapper(t)
+func (s *suite) versions(t tb) {
+	st, _, clock := with[store.Swapper](s, t)
 	r := record(clock, []byte("v1"))
 	tok := mustSave(t, st, r)
 	if got := mustLoad(t, st, tok).Version; got != 1 {
@@ -43,8 +32,8 @@ func (s *suite) versions(t *testing.T) {
 	}
 }
 
-func (s *suite) saveIf(t *testing.T) {
-	st, sw, clock := s.swapper(t)
+func (s *suite) saveIf(t tb) {
+	st, sw, clock := with[store.Swapper](s, t)
 	ctx := context.Background()
 	r := record(clock, []byte("created"))
 	tok, v, err := sw.SaveIf(ctx, r)
@@ -71,8 +60,8 @@ func (s *suite) saveIf(t *testing.T) {
 	}
 }
 
-func (s *suite) saveIfDeleted(t *testing.T) {
-	st, sw, clock := s.swapper(t)
+func (s *suite) saveIfDeleted(t tb) {
+	st, sw, clock := with[store.Swapper](s, t)
 	ctx := context.Background()
 	r := record(clock, []byte("x"))
 	tok := mustSave(t, st, r)
@@ -86,8 +75,8 @@ func (s *suite) saveIfDeleted(t *testing.T) {
 	wantNotFound(t, st, tok, "deleted record after a refused SaveIf")
 }
 
-func (s *suite) saveIfExpired(t *testing.T) {
-	st, sw, clock := s.swapper(t)
+func (s *suite) saveIfExpired(t tb) {
+	st, sw, clock := with[store.Swapper](s, t)
 	ctx := context.Background()
 	r := record(clock, []byte("x"))
 	mustSave(t, st, r)
@@ -113,8 +102,8 @@ func (s *suite) saveIfExpired(t *testing.T) {
 
 // saveIfRace has many writers race with the same expected version: exactly
 // one wins each round.
-func (s *suite) saveIfRace(t *testing.T) {
-	st, sw, clock := s.swapper(t)
+func (s *suite) saveIfRace(t tb) {
+	st, sw, clock := with[store.Swapper](s, t)
 	r := record(clock, []byte("start"))
 	tok := mustSave(t, st, r)
 	const writers, rounds = 8, 5

@@ -3,23 +3,12 @@ package storetest
 import (
 	"context"
 	"sort"
-	"testing"
 	"time"
 
 	"github.com/seed-699a33a2/session/store"
 )
 
-func (s *suite) userIndex(t *testing.T) (store.Store, store.UserIndex, *Clock) {
-	t.Helper()
-	st, clock := s.fresh(t)
-	ui, ok := st.(store.UserIndex)
-	if !ok {
-		t.Skip("store does not implement store.UserIndex")
-	}
-	return st, ui, clock
-}
-
-func handles(t *testing.T, ui store.UserIndex, user string) []string {
+func handles(t tb, ui store.UserIndex, user string) []string {
 	t.Helper()
 	list, err := ui.UserSessions(context.Background(), user)
 	if err != nil {
@@ -60,8 +49,8 @@ func equal(a, b []string) bool {
 	return true
 }
 
-func (s *suite) userSessions(t *testing.T) {
-	st, ui, clock := s.userIndex(t)
+func (s *suite) userSessions(t tb) {
+	st, ui, clock := with[store.UserIndex](s, t)
 	ctx := context.Background()
 	save := func(user, data string) store.Record {
 		r := record(clock, []byte(data))
