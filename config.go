@@ -21,11 +21,13 @@ const (
 	DefaultMaxDataSize = 1 << 20
 	DefaultTable       = "sessions"
 	DefaultPrefix      = "session:"
+	// DefaultOldInputMaxBytes is the longest form value FlashOldInput keeps
+	// by default.
+	DefaultOldInputMaxBytes = 4 << 10
+	// DefaultMemoryLimit is the memory driver's byte budget that NewStore
+	// sets when SESSION_MEMORY_LIMIT is unset.
+	DefaultMemoryLimit = 64 << 20
 )
-
-// defaultOldInputExclude are the form fields FlashOldInput leaves out when
-// Config.OldInputExclude is nil.
-var defaultOldInputExclude = []string{"password", "password_confirmation", "current_password"}
 
 // Config configures a Manager, and NewStore through the driver settings
 // grouped at its end.
@@ -70,10 +72,16 @@ type Config struct {
 	// makes Save return ErrTooLarge. Zero means 1 MiB.
 	MaxDataSize int
 
-	// OldInputExclude lists the form fields FlashOldInput never stores. Nil
-	// means password, password_confirmation and current_password; an empty,
-	// non-nil slice excludes nothing.
+	// OldInputExclude names form fields FlashOldInput never stores, beside
+	// those whose names say they hold a secret, which it never stores
+	// anyway (password, pin, token, card_number, api_key ...: see the
+	// README). Names compare case-insensitively.
 	OldInputExclude []string
+
+	// OldInputMaxBytes is the longest form value FlashOldInput keeps;
+	// longer values are dropped (not cut) and logged at Debug. Zero means
+	// 4 KiB; a negative value means no limit.
+	OldInputMaxBytes int
 
 	// Blocking, when set, picks the requests that must run one at a time per
 	// session (like Laravel's block): for them the middleware takes the
@@ -129,6 +137,16 @@ type Config struct {
 	// Prefix is the redis driver's key prefix (SESSION_PREFIX). Empty means
 	// "session:".
 	Prefix string
+	// untrimmedSecret is SESSION_SECRET as set, when trimming changed it:
+	// NewStore adds it to the previous secrets (and warns).
+	untrimmedSecret []byte
+
+	// MemoryLimit is the memory driver's byte budget
+	// (SESSION_MEMORY_LIMIT: bytes, or a size such as 64MiB or 1GB), which
+	// anonymous traffic cannot push signed-in sessions out of (see
+	// memstore.Options.MaxBytes). Zero means 64 MiB; a negative value means
+	// none (SESSION_MEMORY_LIMIT=0).
+	MemoryLimit int64
 }
 
 // ConfigFromEnv reads the SESSION_* environment variables into a Config.
@@ -169,8 +187,15 @@ func configFrom(get func(string) string) (Config, error) {
 			c.AbsoluteLifetime = d
 		}
 	}
-	if v := get("SESSION_SECRET"); v != "" {
-		c.Secret = []byte(v)
+	if raw := get("SESSION_SECRET"); raw != "" {
+		// Trimmed, as every previous secret is: a trailing newline from a
+		// secrets file must not sign everyone out at the next rotation.
+		// The untrimmed value, which older releases used as the key, still
+		// opens what it sealed.
+		c.Secret = []byte(strings.TrimSpace(raw))
+		if string(c.Secret) != raw {
+			c.untrimmedSecret = []byte(raw)
+		}
 	}
 	if v := get("SESSION_PREVIOUS_SECRETS"); v != "" {
 		for _, s := range strings.Split(v, ",") {
@@ -212,6 +237,16 @@ func configFrom(get func(string) string) (Config, error) {
 	c.FilePath = get("SESSION_FILE_PATH")
 	c.Table = get("SESSION_TABLE")
 	c.Prefix = get("SESSION_PREFIX")
+	if v := get("SESSION_MEMORY_LIMIT"); v != "" {
+		n, err := parseSize(v)
+		if err != nil {
+			return c, bad("SESSION_MEMORY_LIMIT", v, err.Error())
+		}
+		c.MemoryLimit = n
+		if n == 0 {
+			c.MemoryLimit = -1 // 0 turns the budget off
+		}
+	}
 	if err := c.validate(); err != nil {
 		return c, err
 	}
@@ -238,6 +273,30 @@ func parseLifetime(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("must be at least one second")
 	}
 	return d, nil
+}
+
+// sizeUnits are the units parseSize accepts, lower-cased: SI and binary.
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+// parseSize reads a number of bytes, with an optional unit (64MiB, 1GB,
+// 1.5 GiB, 1048576).
+func parseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i < 0 {
+		i = len(v)
+	}
+	num, unit := v[:i], strings.ToLower(strings.TrimSpace(v[i:]))
+	f, err := strconv.ParseFloat(num, 64)
+	mult, ok := sizeUnits[unit]
+	if err != nil || !ok || f < 0 || f*mult > float64(1<<62) {
+		return 0, fmt.Errorf("want bytes, or a size with a unit: 64MiB, 512KiB, 1GB (0 turns the budget off)")
+	}
+	return int64(f * mult), nil
 }
 
 // withDefaults returns c with its zero values replaced by the defaults.
@@ -278,8 +337,11 @@ func (c Config) withDefaults() Config {
 	if c.MaxDataSize == 0 {
 		c.MaxDataSize = DefaultMaxDataSize
 	}
-	if c.OldInputExclude == nil {
-		c.OldInputExclude = defaultOldInputExclude
+	if c.MemoryLimit == 0 {
+		c.MemoryLimit = DefaultMemoryLimit
+	}
+	if c.OldInputMaxBytes == 0 {
+		c.OldInputMaxBytes = DefaultOldInputMaxBytes
 	}
 	if c.Now == nil {
 		c.Now = time.Now

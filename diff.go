@@ -40,13 +40,16 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 	e.n = n
 	e.buf = codec.AppendHeader(e.buf, n)
 	e.changed = !st.stored || len(st.loaded) != n
-	var err error
+	var (
+		err  error
+		cost int64 // what decoding it will allocate
+	)
 	for k, v := range data {
 		if k == handleKey {
 			continue
 		}
 		start := len(e.buf)
-		if e.buf, err = codec.AppendEntry(e.buf, k, v); err != nil {
+		if e.buf, err = codec.AppendEntryCost(e.buf, k, v, &cost); err != nil {
 			e.release()
 			return nil, err
 		}
@@ -56,6 +59,10 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 		}
 		e.keys = append(e.keys, k)
 		e.ends = append(e.ends, len(e.buf))
+	}
+	if err := codec.CheckBudget(cost, len(e.buf)); err != nil {
+		e.release()
+		return nil, err // what the decoder would refuse is never stored
 	}
 	return e, nil
 }

@@ -17,7 +17,7 @@ import (
 // driver's options.
 
 func openMemory(s StoreSettings) (Store, error) {
-	return memstore.New(memstore.Options{Now: s.Now}), nil
+	return memstore.New(memstore.Options{Now: s.Now, MaxBytes: s.MemoryLimit}), nil
 }
 
 func openFile(s StoreSettings) (Store, error) {
@@ -36,7 +36,7 @@ func openCookie(s StoreSettings) (Store, error) {
 		Secret: s.Secret, PreviousSecrets: s.PreviousSecrets, CookieName: s.CookieName, Now: s.Now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, configErr(err)
 	}
 	return st, nil
 }
@@ -47,7 +47,7 @@ func openDB(s StoreSettings) (Store, error) {
 	}
 	st, err := gormstore.New(s.DB, gormstore.Options{Table: s.Table, Now: s.Now})
 	if err != nil {
-		return nil, fmt.Errorf("%w: SESSION_TABLE=%q: %w", ErrConfig, s.Table, err)
+		return nil, configErr(fmt.Errorf("SESSION_TABLE=%q: %w", s.Table, err))
 	}
 	if err := st.Migrate(context.Background()); err != nil {
 		return nil, fmt.Errorf("session: migrating table %q: %w", s.Table, err)
@@ -57,12 +57,12 @@ func openDB(s StoreSettings) (Store, error) {
 
 // pingTimeout bounds the redis driver's check at start-up that Redis
 // answers.
-const pingTimeout = 2 * time.Second
+const pingTimeout = time.Second
 
 func openRedis(s StoreSettings) (Store, error) {
 	client, err := redisstore.NewClientFromEnv(s.getenv)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, configErr(err)
 	}
 	st := redisstore.New(client, redisstore.Options{Prefix: s.Prefix, CloseClient: true})
 	// An application may start before its Redis: say so, but do not fail.

@@ -60,15 +60,27 @@ var (
 // "session: <op>: <cause>", with the cause's own "session: " prefix
 // dropped, so that the prefix appears once however deep the chain.
 type opError struct {
-	op  string
-	err error
+	op   string
+	kind error // a sentinel the error also wraps, without repeating its text (or nil)
+	err  error
 }
 
 func (e *opError) Error() string {
 	return "session: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "session: ")
 }
 
-func (e *opError) Unwrap() error { return e.err }
+func (e *opError) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.err}
+	}
+	return []error{e.kind, e.err}
+}
+
+// configErr is a configuration error found by a driver: it wraps ErrConfig
+// and err, and reads "session: invalid configuration: <err>".
+func configErr(err error) error {
+	return &opError{op: "invalid configuration", kind: ErrConfig, err: err}
+}
 
 // backendErr is the error of operation op whose store call failed with
 // err: it wraps ErrBackend (unless err is a refusal of the data, such as

@@ -52,22 +52,31 @@ func peekFlash(data map[string]any, key string) (any, bool) {
 
 // FlashOldInput keeps submitted form values for the next request, so that a
 // form shown again after a failed validation can be filled in (read them with
-// OldInput). Fields named in Config.OldInputExclude (by default password,
-// password_confirmation and current_password) are never stored. The map is
-// copied.
+// OldInput). A field whose name says it holds a secret (password, PIN,
+// token, card number...: see secretField) is never stored, nor any field
+// named in Config.OldInputExclude; a value longer than
+// Config.OldInputMaxBytes (4 KiB by default) is dropped, not cut, and
+// logged at Debug with its field name. The map is copied.
 func (m *Manager) FlashOldInput(data map[string]interface{}, input map[string]string) {
 	kept := make(map[string]string, len(input))
 	for k, v := range input {
-		if !m.excluded(k) {
+		switch {
+		case secretField(k) || m.excluded(k):
+		case m.cfg.OldInputMaxBytes > 0 && len(v) > m.cfg.OldInputMaxBytes:
+			m.logger().Debug("session: old input value dropped: longer than Config.OldInputMaxBytes",
+				"field", k, "bytes", len(v), "max", m.cfg.OldInputMaxBytes)
+		default:
 			kept[k] = v
 		}
 	}
 	m.Flash(data, oldInputFlash, kept)
 }
 
+// excluded reports whether Config.OldInputExclude names field.
 func (m *Manager) excluded(field string) bool {
+	field = strings.TrimSpace(field)
 	for _, x := range m.cfg.OldInputExclude {
-		if strings.EqualFold(x, field) {
+		if strings.EqualFold(strings.TrimSpace(x), field) {
 			return true
 		}
 	}

@@ -1,8 +1,10 @@
 package session_test
 
 import (
+	"log/slog"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/seed-699a33a2/session"
@@ -136,11 +138,71 @@ func TestFlash(t *testing.T) {
 	})
 }
 
-func TestOldInputExcludeConfigurable(t *testing.T) {
-	m := newManager(t, memStore(t), session.Config{OldInputExclude: []string{"pin"}})
-	data := map[string]interface{}{}
-	m.FlashOldInput(data, map[string]string{"pin": "1234", "password": "kept now"})
-	if got := m.OldInput(data); !reflect.DeepEqual(got, map[string]string{"password": "kept now"}) {
-		t.Fatalf("OldInput = %v", got)
+// TestOldInputNeverKeepsASecret: FlashOldInput drops every field whose
+// name's words say it holds a secret, whatever Config.OldInputExclude says,
+// and keeps the ordinary ones; OldInputExclude only adds names.
+func TestOldInputNeverKeepsASecret(t *testing.T) {
+	dropped := []string{
+		"password", "password_confirmation", "current_password", "new_password", "confirm_password",
+		"old_password", "user[password]", "passwd", "Password ", "password2", "newPassword", "pin", "otp",
+		"cvv", "card_number", "secret", "api_key", "token", "cvv2", "userPIN", "APIKey", "private_key",
+		"access-key", "user.pwd", "totp_code", "ssn", "IBAN", "pw", "cvc123", "apikey", "client_secret",
+	}
+	kept := []string{"name", "email", "username", "shipping_address", "spinner", "topic", "company", "keyword", "compass"}
+	m := newManager(t, memStore(t), session.Config{OldInputExclude: []string{"Nickname"}})
+	for _, empty := range [][]string{nil, {}} {
+		m := newManager(t, memStore(t), session.Config{OldInputExclude: empty})
+		data := map[string]any{}
+		m.FlashOldInput(data, map[string]string{"password": "hunter2"})
+		if got := m.OldInput(data); len(got) != 0 {
+			t.Fatalf("OldInputExclude %#v: a password was kept: %v", empty, got)
+		}
+	}
+	input := map[string]string{"nickname": "ace"}
+	for _, f := range dropped {
+		input[f] = "s3cret-" + f
+	}
+	for _, f := range kept {
+		input[f] = "value-" + f
+	}
+	data := map[string]any{}
+	m.FlashOldInput(data, input)
+	got := m.OldInput(data)
+	for _, f := range dropped {
+		if _, ok := got[f]; ok {
+			t.Errorf("field %q was kept", f)
+		}
+	}
+	for _, f := range kept {
+		if got[f] != "value-"+f {
+			t.Errorf("field %q was dropped", f)
+		}
+	}
+	if _, ok := got["nickname"]; ok {
+		t.Error("a field named in OldInputExclude was kept")
+	}
+}
+
+// TestOldInputDropsLongValues: a value over Config.OldInputMaxBytes (4 KiB
+// by default) is dropped, not cut, and the drop is logged at Debug with the
+// field's name (never its value).
+func TestOldInputDropsLongValues(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := newManager(t, memStore(t), session.Config{Logger: logger})
+	data := map[string]any{}
+	long := strings.Repeat("x", 4<<10+1)
+	m.FlashOldInput(data, map[string]string{"name": strings.Repeat("n", 4<<10), "bio": long})
+	got := m.OldInput(data)
+	if _, ok := got["bio"]; ok || len(got["name"]) != 4<<10 {
+		t.Fatalf("OldInput kept %d fields: bio %d bytes, name %d bytes", len(got), len(got["bio"]), len(got["name"]))
+	}
+	if out := logs.String(); !strings.Contains(out, "level=DEBUG") || !strings.Contains(out, "field=bio") || strings.Contains(out, "xxxx") {
+		t.Fatalf("the drop is not logged at Debug by name only:\n%s", out)
+	}
+	m = newManager(t, memStore(t), session.Config{OldInputMaxBytes: -1})
+	m.FlashOldInput(data, map[string]string{"bio": long})
+	if len(m.OldInput(data)["bio"]) != len(long) {
+		t.Fatal("OldInputMaxBytes -1 still dropped a long value")
 	}
 }

@@ -11,7 +11,10 @@ import (
 // RegisterDriver. db is needed by the db driver only, and may be nil for
 // the others.
 //
-//   - memory: an in-process memstore; it starts its cleanup loop lazily.
+//   - memory: an in-process memstore with a byte budget of
+//     SESSION_MEMORY_LIMIT (64 MiB by default) that anonymous traffic
+//     cannot push signed-in sessions out of; it starts its cleanup loop
+//     lazily.
 //   - file: a filestore in SESSION_FILE_PATH (created 0700 when missing).
 //   - cookie: a cookiestore sealed with SESSION_SECRET (at least 32 random
 //     bytes), opening SESSION_PREVIOUS_SECRETS too.
@@ -40,7 +43,12 @@ func NewStoreFromConfig(cfg Config, db *gorm.DB) (Store, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return OpenStore(cfg.Driver, cfg.storeSettings(db, os.Getenv))
+	s := cfg.storeSettings(db, os.Getenv)
+	if cfg.untrimmedSecret != nil {
+		s.PreviousSecrets = append(s.PreviousSecrets, cfg.untrimmedSecret)
+		s.logger().Warn("session: SESSION_SECRET has white space around it: the trimmed value is the secret; the value as set still opens what it sealed, as a previous secret. Remove the white space from the setting.")
+	}
+	return OpenStore(cfg.Driver, s)
 }
 
 // storeSettings are the driver-neutral settings of c for NewStore.
@@ -56,5 +64,6 @@ func (c Config) storeSettings(db *gorm.DB, getenv func(string) string) StoreSett
 		Secret:          c.Secret,
 		PreviousSecrets: c.PreviousSecrets,
 		CookieName:      c.CookieName,
+		MemoryLimit:     max(c.MemoryLimit, 0),
 	}
 }

@@ -34,6 +34,7 @@ type StoreSettings struct {
 	Secret          []byte   // cookie: the sealing secret (SESSION_SECRET)
 	PreviousSecrets [][]byte // cookie: older secrets that still open (SESSION_PREVIOUS_SECRETS)
 	CookieName      string   // cookie: the cookie's name, bound into every seal (SESSION_COOKIE)
+	MemoryLimit     int64    // memory: the byte budget (SESSION_MEMORY_LIMIT); 0 means none
 }
 
 func (s StoreSettings) getenv(name string) string {

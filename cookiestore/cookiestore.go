@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/secret"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -15,9 +16,11 @@ import (
 // value of every other field means its default.
 type Options struct {
 	// Secret is the key material every new cookie is sealed with (the
-	// application's SESSION_SECRET). It is taken as raw bytes, must be at
-	// least 32 bytes long and must look random; make one with
-	// `openssl rand -base64 48`. New derives keys from it and keeps no copy.
+	// application's SESSION_SECRET), taken as raw bytes. It must pass the
+	// secret rule that every secret of the library passes (at least 32
+	// bytes and 160 estimated bits, no byte over a quarter of it, no run or
+	// repeated block of 8, no word such as "secret"): make one with
+	// `openssl rand -base64 32`. New derives keys from it and keeps no copy.
 	Secret []byte
 
 	// PreviousSecrets are older secrets that still open cookies sealed
@@ -37,7 +40,9 @@ type Options struct {
 
 // Store keeps each session in its own token: the record (ID, creation
 // time, expiry and data) sealed with AES-256-GCM under a key derived from
-// the secret. Nothing is kept on the server.
+// the secret. Nothing is kept on the server. It implements [store.Store]
+// and no optional ability: the manager answers a user's sessions with
+// ErrNoUserIndex, and merges nothing (the last writer wins).
 //
 // A Store is safe for concurrent use by multiple goroutines: after New it
 // holds only immutable keys.
@@ -55,18 +60,18 @@ const driver = "cookie"
 
 // ErrWeakSecret is wrapped by the error New returns for a secret that is
 // too short or evidently not random.
-var ErrWeakSecret = errors.New("session: cookiestore: weak secret")
+var ErrWeakSecret = secret.ErrWeak
 
 // New returns a Store that seals with opts.Secret and also opens tokens
 // sealed with any of opts.PreviousSecrets. It fails when a secret is too
 // short or evidently not random (the error wraps [ErrWeakSecret] and never
 // contains the secret) or when opts.CookieName is empty.
 func New(opts Options) (*Store, error) {
-	if err := checkSecret(opts.Secret, "SESSION_SECRET"); err != nil {
+	if err := secret.Check(opts.Secret, "SESSION_SECRET"); err != nil {
 		return nil, err
 	}
 	for i, sec := range opts.PreviousSecrets {
-		if err := checkSecret(sec, fmt.Sprintf("SESSION_PREVIOUS_SECRETS[%d]", i)); err != nil {
+		if err := secret.Check(sec, fmt.Sprintf("SESSION_PREVIOUS_SECRETS[%d]", i)); err != nil {
 			return nil, err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 const cookieName = "rapidgo_session"
 
-// newSecret returns a secret as `openssl rand -base64 48` makes one.
+// newSecret returns a secret as `openssl rand -base64 32` makes one.
 func newSecret(t testing.TB) []byte {
 	t.Helper()
 	var b [48]byte

@@ -22,7 +22,7 @@
 // and one that is evidently not random (a word, a repeated pattern, a
 // placeholder such as "your-secret-key"). Make one with
 //
-//	openssl rand -base64 48
+//	openssl rand -base64 32
 //
 // # Rotating the secret
 //

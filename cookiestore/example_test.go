@@ -12,7 +12,7 @@ import (
 
 func Example() {
 	// In production: Secret: []byte(os.Getenv("SESSION_SECRET")), made
-	// with `openssl rand -base64 48`.
+	// with `openssl rand -base64 32`.
 	st, err := cookiestore.New(cookiestore.Options{
 		Secret:     []byte("c2VjcmV0IGZvciB0aGUgZXhhbXBsZSBvbmx5LCBub3QgZm9yIHVzZQ"),
 		CookieName: "rapidgo_session",
@@ -47,7 +47,7 @@ func ExampleNew() {
 		CookieName: "rapidgo_session",
 	})
 	fmt.Println(err)
-	// Output: session: cookiestore: weak secret: SESSION_SECRET is 15 bytes, need at least 32 random bytes; make one with `openssl rand -base64 48`
+	// Output: session: weak secret: SESSION_SECRET is 15 bytes, need at least 32 random ones; make one with `openssl rand -base64 32` (or `openssl rand -hex 32`)
 }
 
 func ExampleOptions_rotation() {

@@ -39,7 +39,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			if !errors.Is(err, cookiestore.ErrWeakSecret) {
 				t.Errorf("error %q does not wrap ErrWeakSecret", msg)
 			}
-			for _, want := range []string{"session: cookiestore: ", tc.setting, "openssl rand -base64 48"} {
+			for _, want := range []string{"session: weak secret: ", tc.setting, "openssl rand -base64 32"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q does not contain %q", msg, want)
 				}

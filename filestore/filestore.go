@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -16,12 +15,21 @@ import (
 	"github.com/seed-699a33a2/session/store"
 )
 
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Swapper   = (*Store)(nil)
+	_ store.Locker    = (*Store)(nil)
+	_ store.UserIndex = (*Store)(nil)
+	_ store.Counter   = (*Store)(nil)
+	_ store.Pruner    = (*Store)(nil)
+	_ io.Closer       = (*Store)(nil)
+)
+
 // driver names the store in its errors.
 const driver = "file"
 
 const (
-	suffix    = ".session"
-	tmpPrefix = ".tmp-"
+	suffix = ".session"
 	// nameLen is the length of a session file's name: hex SHA-256 + suffix.
 	nameLen = 64 + len(suffix)
 
@@ -53,11 +61,14 @@ type Options struct {
 }
 
 // Store keeps sessions in files in one folder. It implements
-// [store.Store], [store.Pruner] and [io.Closer].
+// [store.Store], [store.Swapper], [store.Locker], [store.UserIndex],
+// [store.Counter], [store.Pruner] and [io.Closer]; no [store.Toucher]: a
+// touch rewrites the file.
 //
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
+	root     *os.Root // the folder: no path the store opens leads outside it
 	dir      string
 	now      func() time.Time
 	fsync    bool
@@ -71,30 +82,19 @@ type Store struct {
 }
 
 // New returns a store that keeps its files in dir, creating dir (and its
-// parents) with mode 0700 if needed. An existing folder keeps its mode. It
-// fails with an error wrapping [store.ErrBackend] and naming the path when
-// dir cannot be created or is not a folder, and with a plain error when dir
-// is empty (the current folder is never a default). No goroutine starts
-// until the first Save.
+// parents) with mode 0700 if needed. An existing folder keeps its mode,
+// but one that another user owns or that its group or everyone may write
+// into is refused: whoever can write into the folder could plant sessions.
+// It fails with an error wrapping [store.ErrBackend] and naming the path
+// when dir cannot be created or is not a folder, and with a plain error
+// when dir is empty (the current folder is never a default). No goroutine
+// starts until the first Save.
 func New(dir string, opts Options) (*Store, error) {
-	if dir == "" {
-		return nil, errors.New("file: no folder given")
-	}
-	abs, err := filepath.Abs(dir)
+	root, abs, err := openFolder(dir)
 	if err != nil {
-		return nil, store.BackendError(driver, fmt.Errorf("folder %q: %w", dir, err))
+		return nil, err
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, store.BackendError(driver, fmt.Errorf("create folder: %w", err))
-	}
-	fi, err := os.Stat(abs)
-	if err != nil {
-		return nil, store.BackendError(driver, err)
-	}
-	if !fi.IsDir() {
-		return nil, store.BackendError(driver, fmt.Errorf("%s is not a folder", abs))
-	}
-	s := &Store{dir: abs, now: opts.Now, fsync: opts.Fsync}
+	s := &Store{root: root, dir: abs, now: opts.Now, fsync: opts.Fsync}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -123,19 +123,26 @@ func unhex(c byte) byte {
 
 // Load returns the session with the given token (its ID). A token that is
 // not a valid ID, an unknown or expired session, and a damaged file
-// ([store.ErrCorrupt]) are all [store.ErrNotFound]. Any other failure to
-// read the file wraps [store.ErrBackend].
+// ([store.ErrCorrupt]) are all [store.ErrNotFound]; so is anything but a
+// regular file under the session's name (a planted link or folder, which
+// is never followed: [store.ErrCorrupt]). Any other failure to read the
+// file wraps [store.ErrBackend].
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if ok, err := store.Guard(ctx, driver, token, store.ErrNotFound); !ok {
 		return store.Record{}, err
 	}
 	n := name(token)
-	b, err := os.ReadFile(filepath.Join(s.dir, n))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return store.Record{}, store.ErrNotFound
+	b, err := s.readRegular(n)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.checkFolder(); err != nil {
+			return store.Record{}, backendErr(err)
 		}
-		return store.Record{}, store.BackendError(driver, err)
+		return store.Record{}, store.ErrNotFound
+	case errors.Is(err, errNotRegular):
+		return store.Record{}, store.CorruptError(driver, fmt.Errorf("%s: %w", n, err))
+	case err != nil:
+		return store.Record{}, backendErr(err)
 	}
 	h, data, err := decode(b)
 	if err != nil {
@@ -169,7 +176,8 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 
 // put writes r, on the version condition when cas is set. The session's
 // lock is held from reading the current version to the rename, so that
-// versions never repeat within the process.
+// versions never repeat within the process. The user index follows the
+// record's user: the link of a former user goes, the new user's comes.
 func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
 		return "", 0, err
@@ -178,130 +186,76 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		return "", 0, fmt.Errorf("file: user ID of %d bytes, at most %d", len(r.UserID), maxUserLen)
 	}
 	n := name(r.ID)
-	path := filepath.Join(s.dir, n)
 	now := s.now()
 	mu := s.lockFor(n)
 	mu.Lock()
 	defer mu.Unlock()
-	cur, err := s.currentVersion(path, now)
+	cur, held, err := s.peek(n)
 	if err != nil {
-		return "", 0, store.BackendError(driver, err)
+		return "", 0, backendErr(err)
 	}
-	if cas && cur != r.Version {
+	live := held && now.Before(cur.expires)
+	version := uint64(0)
+	if live {
+		version = cur.version
+	}
+	if cas && version != r.Version {
 		return "", 0, store.ErrConflict
 	}
 	if !r.Expires.After(now) {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", 0, store.BackendError(driver, err)
+		if err := s.removeSession(n, cur.user); err != nil {
+			return "", 0, backendErr(err)
 		}
 		return "", 0, nil
 	}
 	s.sweep.Start()
+	if cur.user != r.UserID && cur.user != "" {
+		if err := s.unlink(cur.user, n); err != nil {
+			return "", 0, backendErr(err)
+		}
+	}
 	if r.UserID != "" {
 		if err := s.link(r.UserID, n); err != nil {
-			return "", 0, store.BackendError(driver, err)
+			return "", 0, backendErr(err)
 		}
 	}
-	tmp, err := s.writeTemp(encode(r.Data, r.Created, r.Expires, cur+1, r.UserID))
-	if err != nil {
-		return "", 0, store.BackendError(driver, err)
+	if err := s.writeAtomic(n, encode(r.Data, r.Created, r.Expires, version+1, r.UserID)); err != nil {
+		return "", 0, backendErr(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return "", 0, store.BackendError(driver, err)
-	}
-	if s.fsync {
-		if err := syncDir(s.dir); err != nil {
-			return "", 0, store.BackendError(driver, err)
-		}
-	}
-	return r.ID, cur + 1, nil
+	return r.ID, version + 1, nil
 }
 
-// currentVersion returns the version of the live session stored at path,
-// or 0 when there is none (missing, expired or damaged). It reads only the
-// header.
-func (s *Store) currentVersion(path string, now time.Time) (uint64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	defer f.Close()
-	var b [headerLen]byte
-	n, err := io.ReadAtLeast(f, b[:], headerLen1)
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return 0, nil // damaged: there is no live session to protect
-		}
-		return 0, err
-	}
-	h, err := decodeHeader(b[:n])
-	if err != nil || !now.Before(h.expires) {
-		return 0, nil
-	}
-	return h.version, nil
-}
-
-// writeTemp writes b to a new temporary file in the folder and returns its
-// path. On failure it removes the file.
-func (s *Store) writeTemp(b []byte) (path string, err error) {
-	f, err := os.CreateTemp(s.dir, tmpPrefix+"*")
-	if err != nil {
-		return "", err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(b); err != nil {
-		return "", err
-	}
-	if s.fsync {
-		if err := f.Sync(); err != nil {
-			return "", err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return "", err // the deferred Close fails harmlessly; Remove runs
-	}
-	return f.Name(), nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// Delete removes the session with the given ID. Deleting a missing
-// session, or an ID that fails [store.ValidID], is not an error.
+// Delete removes the session with the given ID, and its link in its user's
+// index. Deleting a missing session, or an ID that fails [store.ValidID],
+// is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
 		return err
 	}
-	return s.remove(name(id))
-}
-
-// remove deletes the session file with the given name; a missing file is
-// not an error.
-func (s *Store) remove(name string) error {
-	mu := s.lockFor(name)
+	n := name(id)
+	mu := s.lockFor(n)
 	mu.Lock()
-	err := os.Remove(filepath.Join(s.dir, name))
-	mu.Unlock()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return store.BackendError(driver, err)
+	defer mu.Unlock()
+	h, _, err := s.peek(n)
+	if err == nil {
+		err = s.removeSession(n, h.user)
+	}
+	if err != nil {
+		return backendErr(err)
 	}
 	return nil
 }
+
+// removeSession removes the session file n and its link in user's index
+// (none for ""). The caller holds n's lock.
+func (s *Store) removeSession(n, user string) error {
+	if err := s.removeName(n); err != nil {
+		return err
+	}
+	if user != "" {
+		return s.unlink(user, n)
+	}
+	return nil
+}
+
+func backendErr(err error) error { return store.BackendError(driver, err) }

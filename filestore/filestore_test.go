@@ -334,8 +334,13 @@ func TestStrayTempFile(t *testing.T) {
 	if err := os.Remove(sessionPath(s, r.ID)); err != nil {
 		t.Fatal(err)
 	}
-	tmp := filepath.Join(s.Dir(), ".tmp-12345")
+	tmp := filepath.Join(s.Dir(), ".tmp-session-"+strings.Repeat("0a", 16))
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Another program's temporary file, as old: never the store's to remove.
+	foreign := filepath.Join(s.Dir(), ".tmp-upload-42.bin")
+	if err := os.WriteFile(foreign, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	wantNotFound(t, s, r.ID, "session whose only file is a temporary one")
@@ -347,14 +352,19 @@ func TestStrayTempFile(t *testing.T) {
 		t.Fatalf("a fresh temporary file (maybe a Save in progress) was removed: %v", err)
 	}
 	old := time.Now().Add(-61 * time.Minute)
-	if err := os.Chtimes(tmp, old, old); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{tmp, foreign} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n, err := s.DeleteExpired(ctx); err != nil || n != 0 {
 		t.Fatalf("DeleteExpired = %d, %v; want 0 (temporary files are not sessions)", n, err)
 	}
 	if _, err := os.Stat(tmp); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("an hour-old temporary file was kept: %v", err)
+	}
+	if _, err := os.Stat(foreign); err != nil {
+		t.Fatalf("another program's temporary file was removed: %v", err)
 	}
 }
 
@@ -437,8 +447,10 @@ func TestFailedSaveLeavesNoTempFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("folder holds %d entries after a failed Save, want only the blocker", len(entries))
 	}
-	if _, err := s.Load(context.Background(), r.ID); !errors.Is(err, store.ErrBackend) {
-		t.Errorf("Load of a folder = %v, want ErrBackend", err)
+	// A folder under a session's name is not a session: it does not load
+	// (ErrCorrupt, logged by the manager), and is never followed.
+	if _, err := s.Load(context.Background(), r.ID); !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("Load of a folder = %v, want ErrCorrupt", err)
 	}
 }
 

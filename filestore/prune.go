@@ -3,186 +3,135 @@ package filestore
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
+	"path"
 	"time"
-
-	"github.com/seed-699a33a2/session/store"
-)
-
-const (
-	// tmpMaxAge is how old a temporary file must be before the sweep takes
-	// it for the leftover of a crashed Save. A Save takes milliseconds.
-	tmpMaxAge = time.Hour
-
-	// dirBatch is how many folder entries the sweep reads at a time, so
-	// that a folder of a million sessions is never listed into memory at
-	// once, and a cancelled ctx is noticed between batches.
-	dirBatch = 256
 )
 
 // DeleteExpired removes the session files whose header says they have
-// expired by the store's clock, and damaged files of this store whose
-// header cannot be read, and reports how many it removed. It also removes
-// temporary files (".tmp-*") whose modification time is more than an hour
-// old by the real clock (the file system's), which a crashed Save left
-// behind; those are not counted. Nothing else in the folder is touched:
-// neither other names, nor folders, nor symbolic links.
+// expired by the store's clock, and the files of this store whose header is
+// damaged past its first bytes, with their links in the user index, and
+// reports how many it removed. It also removes the store's own temporary
+// files (".tmp-session-" and 32 hex digits) whose modification time is more
+// than an hour old by the file system's clock, which a crashed Save left
+// behind, and the index's links to sessions that are gone; those are not
+// counted. Nothing else in the folder is touched: no file it cannot prove
+// its own (another name, or a session's name with another program's
+// header), no folder, no link.
 //
 // A cancelled ctx stops it between files with an error wrapping ctx.Err()
 // and [store.ErrBackend]; so does a failure to list the folder or to remove
 // a file. A file that disappears meanwhile is skipped.
 func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, store.BackendError(driver, err)
+		return 0, backendErr(err)
 	}
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return 0, store.BackendError(driver, err)
+	if err := s.checkFolder(); err != nil {
+		return 0, backendErr(err)
 	}
-	defer d.Close()
 	removed := 0
-	for {
-		entries, err := d.ReadDir(dirBatch)
-		for _, e := range entries {
-			if err := ctx.Err(); err != nil {
-				return removed, store.BackendError(driver, err)
-			}
-			switch n := e.Name(); {
-			case isSessionName(n) && e.Type().IsRegular():
-				ok, err := s.removeIfExpired(n)
-				if err != nil {
-					return removed, store.BackendError(driver, err)
-				}
-				if ok {
-					removed++
-				}
-			case strings.HasPrefix(n, tmpPrefix) && e.Type().IsRegular():
-				if err := removeIfOld(filepath.Join(s.dir, n), e); err != nil {
-					return removed, store.BackendError(driver, err)
-				}
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return removed, s.pruneLinks(ctx)
-		}
-		if err != nil {
-			return removed, store.BackendError(driver, err)
-		}
-	}
-}
-
-// pruneLinks removes the user index's links to session files that are
-// gone, and the user folders left empty. Links to live sessions stay.
-func (s *Store) pruneLinks(ctx context.Context) error {
-	root := filepath.Join(s.dir, usersDir)
-	users, err := os.ReadDir(root)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+	err := s.eachEntry(".", ctx.Err, func(e fs.DirEntry) error {
+		if !e.Type().IsRegular() {
 			return nil
 		}
-		return store.BackendError(driver, err)
+		switch n := e.Name(); {
+		case isSessionName(n):
+			ok, err := s.removeIfExpired(n)
+			if ok {
+				removed++
+			}
+			return err
+		case isTempName(n):
+			return s.removeIfOld(n, e)
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.pruneLinks(ctx)
 	}
-	for _, u := range users {
-		if !u.IsDir() {
-			continue
-		}
-		dir := filepath.Join(root, u.Name())
-		links, err := os.ReadDir(dir)
-		if err != nil {
-			return store.BackendError(driver, err)
-		}
-		left := len(links)
-		for _, l := range links {
-			if err := ctx.Err(); err != nil {
-				return store.BackendError(driver, err)
-			}
-			if !isSessionName(l.Name()) {
-				continue
-			}
-			if _, err := os.Lstat(filepath.Join(s.dir, l.Name())); errors.Is(err, fs.ErrNotExist) {
-				if os.Remove(filepath.Join(dir, l.Name())) == nil {
-					left--
-				}
-			}
-		}
-		if left == 0 {
-			_ = os.Remove(dir) // fails harmlessly if a Save just linked a session
-		}
+	if err != nil {
+		return removed, backendErr(err)
 	}
-	return nil
+	return removed, nil
 }
 
-// isSessionName reports whether n is exactly 64 lowercase hex digits and
-// the suffix: the only names this store gives its session files.
-func isSessionName(n string) bool {
-	if len(n) != nameLen || n[64:] != suffix {
-		return false
-	}
-	for i := 0; i < 64; i++ {
-		if c := n[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// removeIfExpired removes the session file n if its header says it has
-// expired or cannot be read. The check and the removal hold the file's
-// lock, so that a concurrent Save renewing the session is never undone.
+// removeIfExpired removes the session file n if it is the store's own and
+// its header says it has expired, or cannot be read past the store's
+// magic. The check and the removal hold the file's lock, so that a
+// concurrent Save renewing the session is never undone.
 func (s *Store) removeIfExpired(n string) (bool, error) {
 	mu := s.lockFor(n)
 	mu.Lock()
 	defer mu.Unlock()
-	path := filepath.Join(s.dir, n)
-	f, err := os.Open(path)
+	b, err := s.readRegular(n)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+		return false, nil
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
 		return false, err
 	}
-	var b [headerLen]byte
-	got, err := io.ReadAtLeast(f, b[:], headerLen1)
-	f.Close()
-	switch {
-	case err == nil:
-		h, herr := decodeHeader(b[:got])
-		if herr == nil && s.now().Before(h.expires) {
-			return false, nil
-		}
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		// A truncated file of ours: corrupt, remove it.
-	default:
-		return false, err
+	if !ours(b) {
+		return false, nil // another program's file under a session's name
 	}
-	if err := os.Remove(path); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
+	h, err := decodeHeader(b)
+	if err == nil && s.now().Before(h.expires) {
+		return false, nil
+	}
+	user := ""
+	if err == nil && h.size > headerLen1 && len(b) >= h.size {
+		user = string(b[headerLen:h.size])
+	}
+	if err := s.removeSession(n, user); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
-// removeIfOld removes the temporary file at path if it was last modified
+// removeIfOld removes the store's temporary file n if it was last modified
 // more than tmpMaxAge ago.
-func removeIfOld(path string, e fs.DirEntry) error {
+func (s *Store) removeIfOld(n string, e fs.DirEntry) error {
 	fi, err := e.Info()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
 		return err
 	}
 	if time.Since(fi.ModTime()) <= tmpMaxAge {
 		return nil
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	return s.removeName(n)
+}
+
+// pruneLinks removes the user index's links to session files that are
+// gone, and the user folders left empty; a crashed Save or Delete can leave
+// those. Links to live sessions stay; folders that are links are never
+// entered.
+func (s *Store) pruneLinks(ctx context.Context) error {
+	if ok, err := s.isFolder(usersDir); err != nil || !ok {
 		return err
 	}
-	return nil
+	return s.eachEntry(usersDir, ctx.Err, func(u fs.DirEntry) error {
+		if !u.IsDir() || !isHex(u.Name()) {
+			return nil
+		}
+		dir := path.Join(usersDir, u.Name())
+		err := s.eachEntry(dir, ctx.Err, func(l fs.DirEntry) error {
+			if !isSessionName(l.Name()) {
+				return nil
+			}
+			if _, err := s.root.Lstat(l.Name()); errors.Is(err, fs.ErrNotExist) {
+				return s.removeName(path.Join(dir, l.Name()))
+			}
+			return nil
+		})
+		_ = s.root.Remove(dir) // fails harmlessly while links are left
+		return err
+	})
+}
+
+// isSessionName reports whether n is exactly 64 lowercase hex digits and
+// the suffix: the only names this store gives its session files.
+func isSessionName(n string) bool {
+	return len(n) == nameLen && n[64:] == suffix && isHex(n[:64])
 }

@@ -1,11 +1,18 @@
 package filestore
 
-// Close stops the background sweep and waits for it to finish, so that no
-// sweep runs after Close returns. It is idempotent, safe for concurrent
-// use, and always returns nil. The store keeps answering Load, Save and
-// the other methods after Close; it just no longer sweeps in the
-// background.
+import (
+	"errors"
+	"os"
+)
+
+// Close stops the background sweep, waits for it to finish, and closes the
+// store's handle on its folder. It is idempotent and safe for concurrent
+// use. Every call after Close fails with an error wrapping
+// [store.ErrBackend]: close the store after the server has stopped.
 func (s *Store) Close() error {
 	s.sweep.Close()
+	if err := s.root.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		return backendErr(err)
+	}
 	return nil
 }

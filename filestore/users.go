@@ -5,9 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 
 	"github.com/seed-699a33a2/session/store"
@@ -15,41 +16,102 @@ import (
 
 // The user index: a folder per user under usersDir, named by the SHA-256 of
 // the user ID, holding one empty file per session tied to the user, named
-// like the session's file. A link outlives its session until a reader (or
-// the sweep) finds it dead and removes it; the session file's own header
-// says whose it is, so a stale link never shows another user's session.
+// like the session's file. A link is made when a session is tied to the
+// user and removed with the session (deleted, expired and swept, or tied
+// to someone else), and a user's folder goes with its last link. The
+// session file's own header says whose it is, so a stale link (left by a
+// crash) never shows another user's session, and the sweep removes it.
 const usersDir = "users"
 
 func userDir(user string) string {
 	sum := sha256.Sum256([]byte(user))
-	return hex.EncodeToString(sum[:])
+	return path.Join(usersDir, hex.EncodeToString(sum[:]))
+}
+
+// errNotFolder is why the store refuses a users folder (or a user's)
+// that is a link or a file: it is never followed.
+var errNotFolder = errors.New("not a folder")
+
+// folder makes sure name (relative to the store's folder) is a real
+// folder, creating it when missing.
+func (s *Store) folder(name string) error {
+	fi, err := s.root.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.root.Mkdir(name, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return s.folder(name) // check what is there now
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s: %w", name, errNotFolder)
+	}
+	return nil
+}
+
+// isFolder reports whether name, and the folders on its way, are real
+// folders (not links to folders).
+func (s *Store) isFolder(name string) (bool, error) {
+	if dir := path.Dir(name); dir != "." {
+		if ok, err := s.isFolder(dir); err != nil || !ok {
+			return false, err
+		}
+	}
+	fi, err := s.root.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return fi.IsDir(), nil
 }
 
 // link records that the session file n belongs to user.
 func (s *Store) link(user, n string) error {
-	dir := filepath.Join(s.dir, usersDir, userDir(user))
+	dir := userDir(user)
 	for attempt := 0; ; attempt++ {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		if err := s.folder(usersDir); err != nil {
 			return err
 		}
-		f, err := os.OpenFile(filepath.Join(dir, n), os.O_CREATE|os.O_WRONLY, 0o600)
-		if errors.Is(err, fs.ErrNotExist) && attempt == 0 {
+		if err := s.folder(dir); err != nil {
+			return err
+		}
+		f, err := s.root.OpenFile(path.Join(dir, n), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		switch {
+		case err == nil:
+			return f.Close()
+		case errors.Is(err, fs.ErrExist):
+			return nil // linked already
+		case errors.Is(err, fs.ErrNotExist) && attempt == 0:
 			continue // the sweep removed the empty folder in between
 		}
-		if err != nil {
-			return err
-		}
-		return f.Close()
+		return err
 	}
+}
+
+// unlink removes the link of the session file n from user's index, and the
+// user's folder when that was its last link.
+func (s *Store) unlink(user, n string) error {
+	dir := userDir(user)
+	if ok, err := s.isFolder(dir); err != nil || !ok {
+		return err
+	}
+	if err := s.removeName(path.Join(dir, n)); err != nil {
+		return err
+	}
+	_ = s.root.Remove(dir) // fails harmlessly while other links are left
+	return nil
 }
 
 // readSession reads the session file n if it is live and belongs to user.
 func (s *Store) readSession(n, user string) (store.Record, bool, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, n))
+	b, err := s.readRegular(n)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+		return store.Record{}, false, nil
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return store.Record{}, false, nil
-		}
 		return store.Record{}, false, err
 	}
 	h, data, err := decode(b)
@@ -60,34 +122,34 @@ func (s *Store) readSession(n, user string) (store.Record, bool, error) {
 }
 
 // UserSessions returns the live sessions tied to userID, dropping the
-// index's dead links on the way. It implements [store.UserIndex].
+// index's stale links on the way. It implements [store.UserIndex].
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSession, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, store.BackendError(driver, err)
+		return nil, backendErr(err)
 	}
-	dir := filepath.Join(s.dir, usersDir, userDir(userID))
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, store.BackendError(driver, err)
+	dir := userDir(userID)
+	if ok, err := s.isFolder(dir); err != nil || !ok {
+		return nil, wrapErr(err)
 	}
 	var out []store.UserSession
-	for _, e := range entries {
+	err := s.eachEntry(dir, ctx.Err, func(e fs.DirEntry) error {
 		n := e.Name()
 		if !isSessionName(n) {
-			continue
+			return nil
 		}
 		r, ok, err := s.readSession(n, userID)
 		if err != nil {
-			return nil, store.BackendError(driver, err)
+			return err
 		}
 		if !ok {
-			_ = os.Remove(filepath.Join(dir, n))
-			continue
+			_ = s.root.Remove(path.Join(dir, n))
+			return nil
 		}
 		out = append(out, store.UserSession{Handle: strings.TrimSuffix(n, suffix), Record: r})
+		return nil
+	})
+	if err != nil {
+		return nil, backendErr(err)
 	}
 	return out, nil
 }
@@ -96,7 +158,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // to userID. It implements [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
 	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
+		return backendErr(err)
 	}
 	n := handle + suffix
 	if !isSessionName(n) {
@@ -105,15 +167,17 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 	mu := s.lockFor(n)
 	mu.Lock()
 	defer mu.Unlock()
-	if _, ok, err := s.readSession(n, userID); err != nil || !ok {
-		if err != nil {
-			return store.BackendError(driver, err)
-		}
+	h, ok, err := s.peek(n)
+	if err == nil && ok && h.user == userID {
+		err = s.removeSession(n, userID)
+	}
+	return wrapErr(err)
+}
+
+// wrapErr is backendErr for a non-nil err.
+func wrapErr(err error) error {
+	if err == nil {
 		return nil
 	}
-	if err := os.Remove(filepath.Join(s.dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return store.BackendError(driver, err)
-	}
-	_ = os.Remove(filepath.Join(s.dir, usersDir, userDir(userID), n))
-	return nil
+	return backendErr(err)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"gorm.io/gorm"
@@ -48,8 +49,9 @@ type Options struct {
 }
 
 // Store is a session store in a database table reached through GORM. It
-// implements store.Store, store.Toucher, store.Swapper, store.Locker,
-// store.UserIndex, store.Pruner and io.Closer.
+// implements [store.Store], [store.Toucher], [store.Swapper],
+// [store.Locker], [store.UserIndex], [store.Counter], [store.Pruner] and
+// [io.Closer].
 //
 // A Store is safe for concurrent use by multiple goroutines.
 type Store struct {
@@ -66,8 +68,11 @@ var (
 	_ store.Store     = (*Store)(nil)
 	_ store.Toucher   = (*Store)(nil)
 	_ store.Swapper   = (*Store)(nil)
-	_ store.Pruner    = (*Store)(nil)
+	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
+	_ store.Counter   = (*Store)(nil)
+	_ store.Pruner    = (*Store)(nil)
+	_ io.Closer       = (*Store)(nil)
 )
 
 // driver names the store in its errors.

@@ -11,8 +11,6 @@ import (
 	"github.com/seed-699a33a2/session/store"
 )
 
-var _ store.Locker = (*Store)(nil)
-
 // releaseAfterTimeout bounds the clean-up of a lock attempt whose outcome
 // is unknown (the context ended during the UPDATE); see Lock.
 const releaseAfterTimeout = time.Second

@@ -19,7 +19,7 @@ const (
 	// its entry (an 80-byte size class), its slot in the shard's map (a
 	// 32-byte key and a pointer, with the slack of a map that is not full).
 	// TestAccountingMatchesTheHeap holds it against the heap.
-	entryOverhead = 176
+	entryOverhead = 208
 
 	// sampleShards and sampleEntries: eviction looks at up to sampleEntries
 	// sessions of the wanted kind in each of sampleShards random shards and
@@ -27,8 +27,8 @@ const (
 	// so the first entries of a range loop are a random sample; Redis
 	// evicts the same way). scanLimit bounds the entries one shard's sample
 	// reads to find sessions of the wanted kind.
-	sampleShards  = 4
-	sampleEntries = 8
+	sampleShards  = 2
+	sampleEntries = 4
 	scanLimit     = 64
 
 	// purgeEvery is how often, at most, eviction removes every expired

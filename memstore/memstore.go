@@ -382,6 +382,12 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // that have not been swept yet.
 func (s *Store) Len() int { return int(s.count.Load()) }
 
+// Limits returns the store's bounds, Options.MaxSessions and
+// Options.MaxBytes (0: none).
+func (s *Store) Limits() (maxSessions int, maxBytes int64) {
+	return int(s.maxSessions), s.maxBytes
+}
+
 // Bytes reports how many bytes the store accounts for: what MaxBytes
 // bounds.
 func (s *Store) Bytes() int64 { return s.bytes.Load() }

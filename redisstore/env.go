@@ -8,8 +8,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/seed-699a33a2/session/internal/redact"
 )
 
 // Environment variables read by NewClientFromEnv.
@@ -39,6 +42,14 @@ const (
 //   - else a *redis.Client for REDIS_HOST (default 127.0.0.1), REDIS_PORT
 //     (default 6379), REDIS_PASSWORD and REDIS_DB (default 0).
 //
+// Every client retries a dial once and a command once, 8 to 32 ms apart
+// (DialerRetries, MaxRetries, MinRetryBackoff, MaxRetryBackoff), unless
+// SESSION_REDIS_URL sets max_retries, min_retry_backoff or
+// max_retry_backoff itself; the dial timeout is go-redis's. So a Redis that
+// is down fails a request within milliseconds, as an error wrapping
+// store.ErrBackend. Change the options of the client it returns to choose
+// otherwise.
+//
 // It fails, naming the variable and its value (a URL with its password
 // masked), on an unparsable URL, port, database number or address list; on
 // REDIS_DB other than 0 with a cluster (Redis Cluster has only database 0);
@@ -58,8 +69,9 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 			if errors.As(err, &ue) {
 				err = ue.Err
 			}
-			return nil, fmt.Errorf("redis: %s=%q: %w", EnvURL, redactURL(raw), err)
+			return nil, redact.Error(fmt.Errorf("redis: %s=%q: %w", EnvURL, redact.String(raw, raw), err), raw)
 		}
+		failFast(raw, &opt.DialerRetries, &opt.MaxRetries, &opt.MinRetryBackoff, &opt.MaxRetryBackoff)
 		return redis.NewClient(opt), nil
 	}
 
@@ -88,7 +100,9 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 			return nil, fmt.Errorf("redis: %s=%q: Redis Cluster has only database 0 (%s=%q)",
 				EnvDB, get(EnvDB), EnvClusterAddrs, clusterRaw)
 		}
-		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Password: password}), nil
+		opt := &redis.ClusterOptions{Addrs: addrs, Password: password}
+		failFast("", &opt.DialerRetries, &opt.MaxRetries, &opt.MinRetryBackoff, &opt.MaxRetryBackoff)
+		return redis.NewClusterClient(opt), nil
 
 	case sentinelRaw != "":
 		addrs, err := splitAddrs(EnvSentinelAddrs, sentinelRaw)
@@ -100,12 +114,9 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 			return nil, fmt.Errorf("redis: %s=%q needs %s, which is empty",
 				EnvSentinelAddrs, sentinelRaw, EnvMasterName)
 		}
-		return redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName:    master,
-			SentinelAddrs: addrs,
-			Password:      password,
-			DB:            db,
-		}), nil
+		opt := &redis.FailoverOptions{MasterName: master, SentinelAddrs: addrs, Password: password, DB: db}
+		failFast("", &opt.DialerRetries, &opt.MaxRetries, &opt.MinRetryBackoff, &opt.MaxRetryBackoff)
+		return redis.NewFailoverClient(opt), nil
 	}
 
 	host := get(EnvHost)
@@ -119,11 +130,38 @@ func NewClientFromEnv(lookup func(string) string) (redis.UniversalClient, error)
 		}
 		port = v
 	}
-	return redis.NewClient(&redis.Options{
-		Addr:     net.JoinHostPort(host, port),
-		Password: password,
-		DB:       db,
-	}), nil
+	opt := &redis.Options{Addr: net.JoinHostPort(host, port), Password: password, DB: db}
+	failFast("", &opt.DialerRetries, &opt.MaxRetries, &opt.MinRetryBackoff, &opt.MaxRetryBackoff)
+	return redis.NewClient(opt), nil
+}
+
+// The retry settings NewClientFromEnv gives its clients, so that a Redis
+// that is down fails a request in milliseconds, not seconds (go-redis's
+// own defaults dial 5 times 100 ms apart, and retry a command 3 times).
+const (
+	DialerRetries   = 1
+	MaxRetries      = 1
+	MinRetryBackoff = 8 * time.Millisecond
+	MaxRetryBackoff = 32 * time.Millisecond
+)
+
+// failFast sets the retry settings, but those a SESSION_REDIS_URL (raw)
+// sets itself: max_retries, min_retry_backoff, max_retry_backoff.
+func failFast(raw string, dialerRetries, maxRetries *int, minBackoff, maxBackoff *time.Duration) {
+	var q url.Values
+	if u, err := url.Parse(raw); err == nil {
+		q = u.Query()
+	}
+	*dialerRetries = DialerRetries
+	if !q.Has("max_retries") {
+		*maxRetries = MaxRetries
+	}
+	if !q.Has("min_retry_backoff") {
+		*minBackoff = MinRetryBackoff
+	}
+	if !q.Has("max_retry_backoff") {
+		*maxBackoff = MaxRetryBackoff
+	}
 }
 
 // splitAddrs parses a comma-separated list of host:port.
@@ -145,19 +183,4 @@ func splitAddrs(name, raw string) ([]string, error) {
 		return nil, fmt.Errorf("redis: %s=%q: no addresses", name, raw)
 	}
 	return addrs, nil
-}
-
-// redactURL masks the password of a URL so that it can go into an error.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Redacted()
-	}
-	// Unparsable: mask all user information rather than guess where the
-	// password ends.
-	if scheme := strings.Index(raw, "://"); scheme >= 0 {
-		if at := strings.LastIndex(raw, "@"); at > scheme {
-			return raw[:scheme+3] + "xxxxx" + raw[at:]
-		}
-	}
-	return raw
 }

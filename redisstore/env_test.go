@@ -1,13 +1,18 @@
 package redisstore_test
 
 import (
+	"context"
+	"errors"
+	"net"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed-699a33a2/session/redisstore"
+	"github.com/seed-699a33a2/session/store"
 )
 
 func TestNewClientFromEnv(t *testing.T) {
@@ -84,7 +89,9 @@ func TestNewClientFromEnvErrors(t *testing.T) {
 		{"URLDatabase", map[string]string{"SESSION_REDIS_URL": "redis://:hunter2@cache:6379/zero"},
 			[]string{"SESSION_REDIS_URL", "redis://:xxxxx@cache:6379/zero"}, "hunter2"},
 		{"URLUnparsable", map[string]string{"SESSION_REDIS_URL": "redis://u:hunter2@cache:port/"},
-			[]string{"SESSION_REDIS_URL", "redis://xxxxx@cache:port/"}, "hunter2"},
+			[]string{"SESSION_REDIS_URL", "redis://u:xxxxx@cache:port/"}, "hunter2"},
+		{"URLQueryPassword", map[string]string{"SESSION_REDIS_URL": "redis://cache:6379/zero?password=hunter2"},
+			[]string{"SESSION_REDIS_URL", "password=xxxxx"}, "hunter2"},
 		{"PortNotANumber", map[string]string{"REDIS_PORT": "six"}, []string{"REDIS_PORT", `"six"`}, ""},
 		{"PortOutOfRange", map[string]string{"REDIS_PORT": "70000"}, []string{"REDIS_PORT", `"70000"`}, ""},
 		{"DBNotANumber", map[string]string{"REDIS_DB": "one"}, []string{"REDIS_DB", `"one"`}, ""},
@@ -128,4 +135,75 @@ func TestNewClientFromEnvErrors(t *testing.T) {
 
 func mapLookup(env map[string]string) func(string) string {
 	return func(name string) string { return env[name] }
+}
+
+// TestClientsFailFast: every client NewClientFromEnv builds retries a dial
+// once and a command once, 8 to 32 ms apart, unless the URL says otherwise;
+// so a refused connection fails a Load with ErrBackend well under a second
+// (go-redis's defaults take about 1.7 s).
+func TestClientsFailFast(t *testing.T) {
+	type retries struct {
+		dialer, max int
+		min, maxB   time.Duration
+	}
+	of := func(c redis.UniversalClient) retries {
+		switch c := c.(type) {
+		case *redis.Client:
+			o := c.Options()
+			return retries{o.DialerRetries, o.MaxRetries, o.MinRetryBackoff, o.MaxRetryBackoff}
+		case *redis.ClusterClient:
+			o := c.Options()
+			return retries{o.DialerRetries, o.MaxRetries, o.MinRetryBackoff, o.MaxRetryBackoff}
+		}
+		t.Fatalf("client %T", c)
+		return retries{}
+	}
+	want := retries{redisstore.DialerRetries, redisstore.MaxRetries, redisstore.MinRetryBackoff, redisstore.MaxRetryBackoff}
+	if want != (retries{1, 1, 8 * time.Millisecond, 32 * time.Millisecond}) {
+		t.Fatalf("the fail-fast settings changed: %+v", want)
+	}
+	for name, env := range map[string]map[string]string{
+		"host":     {"REDIS_HOST": "127.0.0.1"},
+		"url":      {"SESSION_REDIS_URL": "redis://127.0.0.1:6379/0"},
+		"cluster":  {"REDIS_CLUSTER_ADDRS": "127.0.0.1:7000"},
+		"sentinel": {"REDIS_SENTINEL_ADDRS": "127.0.0.1:26379", "REDIS_MASTER_NAME": "m"},
+	} {
+		c, err := redisstore.NewClientFromEnv(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := of(c); got != want {
+			t.Errorf("%s: retries %+v, want %+v", name, got, want)
+		}
+		c.Close()
+	}
+	c, err := redisstore.NewClientFromEnv(func(k string) string {
+		return map[string]string{"SESSION_REDIS_URL": "redis://127.0.0.1:6379/0?max_retries=4&min_retry_backoff=1ms&max_retry_backoff=2ms"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := of(c); got != (retries{1, 4, time.Millisecond, 2 * time.Millisecond}) {
+		t.Errorf("the URL's own retry settings were overridden: %+v", got)
+	}
+	c.Close()
+
+	// A port nothing listens on: connection refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c, err = redisstore.NewClientFromEnv(func(k string) string { return map[string]string{"SESSION_REDIS_URL": "redis://" + addr}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := redisstore.New(c, redisstore.Options{})
+	t0 := time.Now()
+	_, err = s.Load(context.Background(), store.NewID())
+	if took := time.Since(t0); !errors.Is(err, store.ErrBackend) || took > time.Second {
+		t.Fatalf("Load against a refused port: %v after %v; want ErrBackend in under 1 s", err, took)
+	}
 }

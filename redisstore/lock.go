@@ -11,8 +11,6 @@ import (
 	"github.com/seed-699a33a2/session/store"
 )
 
-var _ store.Locker = (*Store)(nil)
-
 // lockSuffix follows the session's key to name its lock's key.
 const lockSuffix = ":lock"
 

@@ -41,6 +41,12 @@ log "go vet"
 go vet "${pkgs[@]}"
 log "go test -race"
 go test -race -count=1 "${pkgs[@]}"
+# The heap measurements skip under -race (the race detector changes what
+# the heap holds, and the floods would take minutes): once more without it.
+if [ ${#@} -eq 0 ]; then
+  log "go test (heap measurements, without -race)"
+  go test -count=1 -run 'TestHeapGrowthStaysWithinTheBudget|TestMemoryPerSession' ./memstore/
+fi
 
 # The modules that keep what only one adapter, the benchmarks or the
 # browser test need out of the library's go.mod. Skipped when packages were

@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -36,6 +37,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/seed-699a33a2/session"
+	"github.com/seed-699a33a2/session/internal/redislog"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -47,6 +49,7 @@ const (
 )
 
 func main() {
+	redislog.Use(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/seed-699a33a2/session"
+	"github.com/seed-699a33a2/session/internal/redislog"
 )
 
 func main() {
@@ -44,6 +45,7 @@ func run() error {
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	redislog.Use(logger)
 	cfg, err := session.ConfigFromEnv()
 	if err != nil {
 		return err

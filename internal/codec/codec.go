@@ -78,9 +78,16 @@ func AppendHeader(dst []byte, n int) []byte {
 // dst is then returned unchanged. Named types (type UserID uint) are never
 // converted to their underlying type.
 func AppendEntry(dst []byte, key string, v any) ([]byte, error) {
+	var cost int64
+	return AppendEntryCost(dst, key, v, &cost)
+}
+
+// AppendEntryCost is AppendEntry that also adds to *cost what decoding the
+// entry will allocate, for CheckBudget.
+func AppendEntryCost(dst []byte, key string, v any, cost *int64) ([]byte, error) {
 	n := len(dst)
 	dst = appendString(dst, key)
-	dst, err := appendValue(dst, key, v, 0)
+	dst, err := appendValue(dst, key, v, 0, cost)
 	if err != nil {
 		return dst[:n], err
 	}
@@ -88,7 +95,8 @@ func AppendEntry(dst []byte, key string, v any) ([]byte, error) {
 }
 
 // Encode encodes m as a header and one entry per key, in sorted key order,
-// so that equal maps encode to equal bytes.
+// so that equal maps encode to equal bytes. Data whose decoding would go
+// over its allocation budget is an error wrapping ErrTooLarge.
 func Encode(m map[string]any) ([]byte, error) {
 	var buf [smallMapBuffer]entry
 	entries := buf[:0]
@@ -109,11 +117,17 @@ func Encode(m map[string]any) ([]byte, error) {
 		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
 	}
 	dst := AppendHeader(make([]byte, 0, 64+32*len(m)), len(m))
-	var err error
+	var (
+		err  error
+		cost int64
+	)
 	for _, e := range entries {
-		if dst, err = AppendEntry(dst, e.key, e.value); err != nil {
+		if dst, err = AppendEntryCost(dst, e.key, e.value, &cost); err != nil {
 			return nil, err
 		}
+	}
+	if err := CheckBudget(cost, len(dst)); err != nil {
+		return nil, err
 	}
 	return dst, nil
 }
@@ -127,11 +141,12 @@ func unsupported(key string, v any) error {
 	return fmt.Errorf("%w: key %q has type %T", ErrUnsupported, key, v)
 }
 
-func appendValue(dst []byte, key string, v any, depth int) ([]byte, error) {
+func appendValue(dst []byte, key string, v any, depth int, cost *int64) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
 		return append(dst, tagNil), nil
 	case string:
+		*cost += costBox
 		return appendString(append(dst, tagString), v), nil
 	case bool:
 		if v {
@@ -139,28 +154,40 @@ func appendValue(dst []byte, key string, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, tagFalse), nil
 	case int:
+		*cost += costNumber
 		return appendVarint(append(dst, tagInt), int64(v)), nil
 	case int8:
+		*cost += costNumber
 		return appendVarint(append(dst, tagInt8), int64(v)), nil
 	case int16:
+		*cost += costNumber
 		return appendVarint(append(dst, tagInt16), int64(v)), nil
 	case int32:
+		*cost += costNumber
 		return appendVarint(append(dst, tagInt32), int64(v)), nil
 	case int64:
+		*cost += costNumber
 		return appendVarint(append(dst, tagInt64), v), nil
 	case uint:
+		*cost += costNumber
 		return binary.AppendUvarint(append(dst, tagUint), uint64(v)), nil
 	case uint8:
+		*cost += costNumber
 		return binary.AppendUvarint(append(dst, tagUint8), uint64(v)), nil
 	case uint16:
+		*cost += costNumber
 		return binary.AppendUvarint(append(dst, tagUint16), uint64(v)), nil
 	case uint32:
+		*cost += costNumber
 		return binary.AppendUvarint(append(dst, tagUint32), uint64(v)), nil
 	case uint64:
+		*cost += costNumber
 		return binary.AppendUvarint(append(dst, tagUint64), v), nil
 	case float32:
+		*cost += costNumber
 		return binary.LittleEndian.AppendUint32(append(dst, tagFloat32), math.Float32bits(v)), nil
 	case float64:
+		*cost += costNumber
 		return binary.LittleEndian.AppendUint64(append(dst, tagFloat64), math.Float64bits(v)), nil
 	case time.Time:
 		var buf [16]byte
@@ -168,13 +195,19 @@ func appendValue(dst []byte, key string, v any, depth int) ([]byte, error) {
 		if err != nil {
 			return dst, fmt.Errorf("%w: %w", unsupported(key, v), err)
 		}
+		*cost += costHeader
 		return appendBytes(append(dst, tagTime), b), nil
 	case []byte:
+		*cost += costHeader + int64(len(v))
 		dst = appendCount(append(dst, tagBytes), len(v), v == nil)
 		return append(dst, v...), nil
 	case []string:
+		*cost += costHeader + costElem*int64(len(v))
 		return appendStrings(append(dst, tagStrings), v), nil
 	case map[string]string:
+		if v != nil {
+			*cost += costMap + costSlot*int64(len(v))
+		}
 		dst = appendCount(append(dst, tagStringMap), len(v), v == nil)
 		var buf [smallMapBuffer]string
 		for _, k := range sortedKeys(&buf, v) {
@@ -183,9 +216,13 @@ func appendValue(dst []byte, key string, v any, depth int) ([]byte, error) {
 		}
 		return dst, nil
 	case map[string][]string:
+		if v != nil {
+			*cost += costMap + costSlotSlice*int64(len(v))
+		}
 		dst = appendCount(append(dst, tagStringsMap), len(v), v == nil)
 		var buf [smallMapBuffer]string
 		for _, k := range sortedKeys(&buf, v) {
+			*cost += costElem * int64(len(v[k]))
 			dst = appendString(dst, k)
 			dst = appendStrings(dst, v[k])
 		}
@@ -194,10 +231,11 @@ func appendValue(dst []byte, key string, v any, depth int) ([]byte, error) {
 		if depth >= maxDepth {
 			return dst, tooDeep(key)
 		}
+		*cost += costHeader + costElem*int64(len(v))
 		dst = appendCount(append(dst, tagSlice), len(v), v == nil)
 		var err error
 		for _, e := range v {
-			if dst, err = appendValue(dst, key, e, depth+1); err != nil {
+			if dst, err = appendValue(dst, key, e, depth+1, cost); err != nil {
 				return dst, err
 			}
 		}
@@ -206,18 +244,21 @@ func appendValue(dst []byte, key string, v any, depth int) ([]byte, error) {
 		if depth >= maxDepth {
 			return dst, tooDeep(key)
 		}
+		if v != nil {
+			*cost += costMap + costSlot*int64(len(v))
+		}
 		dst = appendCount(append(dst, tagMap), len(v), v == nil)
 		var buf [smallMapBuffer]string
 		var err error
 		for _, k := range sortedKeys(&buf, v) {
 			dst = appendString(dst, k)
-			if dst, err = appendValue(dst, key, v[k], depth+1); err != nil {
+			if dst, err = appendValue(dst, key, v[k], depth+1, cost); err != nil {
 				return dst, err
 			}
 		}
 		return dst, nil
 	default:
-		return appendRegistered(dst, key, v)
+		return appendRegistered(dst, key, v, cost)
 	}
 }
 
@@ -225,7 +266,7 @@ func tooDeep(key string) error {
 	return fmt.Errorf("%w: key %q is nested deeper than %d levels", ErrUnsupported, key, maxDepth)
 }
 
-func appendRegistered(dst []byte, key string, v any) ([]byte, error) {
+func appendRegistered(dst []byte, key string, v any, cost *int64) ([]byte, error) {
 	rt := lookupValue(v)
 	if rt == nil {
 		return dst, unsupported(key, v)
@@ -234,6 +275,7 @@ func appendRegistered(dst []byte, key string, v any) ([]byte, error) {
 	if err != nil {
 		return dst, fmt.Errorf("%w: %w", unsupported(key, v), err)
 	}
+	*cost += costHeader + costRegistered*int64(len(payload))
 	dst = appendString(append(dst, tagRegistered), rt.name)
 	return appendBytes(dst, payload), nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -20,9 +19,11 @@ import (
 // fresh encoding tells whether a value changed.
 //
 // Decoded values never alias data: []byte values are copied, and strings
-// share a single copy of data, made once per call. Decode
-// never panics on hostile input and allocates at most in proportion to
-// len(data). Every error wraps [ErrMalformed]; into and raw may then hold
+// share a single copy of data, made once per call. Decode never panics on
+// hostile input, and never allocates more than Budget(len(data)) (16 bytes
+// a byte of input, and 4 KiB): it charges each allocation before making it,
+// and fails when over. (into and raw are the caller's: they grow with the
+// entries, which each take two bytes at least.) Every error wraps [ErrMalformed]; into and raw may then hold
 // some of the entries and should be discarded. When a key appears twice at
 // the top level the last entry wins.
 func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
@@ -32,7 +33,8 @@ func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
 	if data[0] != Version {
 		return malformed("unknown version %d", data[0])
 	}
-	d := decoder{data: data, off: 1}
+	// One copy of data, for the strings, is charged up front.
+	d := decoder{data: data, off: 1, budget: Budget(len(data)) - int64(len(data))}
 	// An entry takes at least two bytes: the key length and the value tag.
 	n, err := d.length(2)
 	if err != nil {
@@ -66,13 +68,6 @@ func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 }
 
-// maxPrealloc bounds the room made for the elements of a []any or
-// map[string]any before they are decoded; beyond it the room grows with the
-// elements. Their counts are checked against the remaining input, but up to
-// maxDepth nested containers can each claim the same remaining bytes: room
-// made in advance for all of them would be maxDepth times the input.
-const maxPrealloc = 1024
-
 type decoder struct {
 	data []byte
 	off  int
@@ -80,6 +75,8 @@ type decoder struct {
 	// strings are substrings of it, which costs one allocation for all of
 	// them and never aliases data.
 	str string
+	// budget is what the decoder may still allocate (see Budget).
+	budget int64
 }
 
 func (d *decoder) truncated() error {
@@ -168,6 +165,9 @@ func (d *decoder) strings() ([]string, error) {
 	if err != nil || isNil {
 		return nil, err
 	}
+	if err := d.charge(costElem * int64(n)); err != nil {
+		return nil, err
+	}
 	v := make([]string, n)
 	for i := range v {
 		if v[i], err = d.string(); err != nil {
@@ -194,6 +194,11 @@ func (d *decoder) value(depth int) (any, error) {
 	}
 	tag := d.data[d.off]
 	d.off++
+	// What boxing the value in an interface allocates; containers charge
+	// their contents themselves.
+	if err := d.charge(boxCost(tag)); err != nil {
+		return nil, err
+	}
 	switch tag {
 	case tagNil:
 		return nil, nil
@@ -207,22 +212,17 @@ func (d *decoder) value(depth int) (any, error) {
 		return d.signed(tag)
 	case tagUint, tagUint8, tagUint16, tagUint32, tagUint64:
 		return d.unsigned(tag)
-	case tagFloat32:
-		if len(d.data)-d.off < 4 {
-			return nil, d.truncated()
-		}
-		return math.Float32frombits(binary.LittleEndian.Uint32(d.bytes(4))), nil
-	case tagFloat64:
-		if len(d.data)-d.off < 8 {
-			return nil, d.truncated()
-		}
-		return math.Float64frombits(binary.LittleEndian.Uint64(d.bytes(8))), nil
+	case tagFloat32, tagFloat64:
+		return d.float(tag)
 	case tagTime:
 		return d.time()
 	case tagBytes:
 		n, isNil, err := d.count(1)
 		if err != nil || isNil {
 			return []byte(nil), err
+		}
+		if err := d.charge(int64(n)); err != nil {
+			return nil, err
 		}
 		return bytes.Clone(d.bytes(n)), nil
 	case tagStrings:
@@ -240,6 +240,19 @@ func (d *decoder) value(depth int) (any, error) {
 	default:
 		return nil, malformed("unknown tag %d at offset %d", tag, d.off-1)
 	}
+}
+
+func (d *decoder) float(tag byte) (any, error) {
+	if tag == tagFloat32 {
+		if len(d.data)-d.off < 4 {
+			return nil, d.truncated()
+		}
+		return math.Float32frombits(binary.LittleEndian.Uint32(d.bytes(4))), nil
+	}
+	if len(d.data)-d.off < 8 {
+		return nil, d.truncated()
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(d.bytes(8))), nil
 }
 
 func (d *decoder) signed(tag byte) (any, error) {
@@ -324,6 +337,9 @@ func (d *decoder) stringMap() (any, error) {
 	if err != nil || isNil {
 		return map[string]string(nil), err
 	}
+	if err := d.charge(costMap + costSlot*int64(n)); err != nil {
+		return nil, err
+	}
 	m := make(map[string]string, n)
 	var k, v string
 	for i := range n {
@@ -342,6 +358,9 @@ func (d *decoder) stringsMap() (any, error) {
 	n, isNil, err := d.count(2)
 	if err != nil || isNil {
 		return map[string][]string(nil), err
+	}
+	if err := d.charge(costMap + costSlotSlice*int64(n)); err != nil {
+		return nil, err
 	}
 	m := make(map[string][]string, n)
 	var k string
@@ -366,17 +385,16 @@ func (d *decoder) slice(depth int) (any, error) {
 	if err != nil || isNil {
 		return []any(nil), err
 	}
-	v := make([]any, 0, min(n, maxPrealloc))
-	for range n {
-		e, err := d.value(depth + 1)
-		if err != nil {
+	// Charged for the declared count before the room is made: nested
+	// containers that all claim the rest of the input run out of budget.
+	if err := d.charge(costElem * int64(n)); err != nil {
+		return nil, err
+	}
+	v := make([]any, n)
+	for i := range v {
+		if v[i], err = d.value(depth + 1); err != nil {
 			return nil, err
 		}
-		if len(v) == cap(v) {
-			// Double, but never beyond the declared count.
-			v = slices.Grow(v, min(n-len(v), len(v)))
-		}
-		v = append(v, e)
 	}
 	return v, nil
 }
@@ -389,7 +407,10 @@ func (d *decoder) anyMap(depth int) (any, error) {
 	if err != nil || isNil {
 		return map[string]any(nil), err
 	}
-	m := make(map[string]any, min(n, maxPrealloc))
+	if err := d.charge(costMap + costSlot*int64(n)); err != nil {
+		return nil, err
+	}
+	m := make(map[string]any, n)
 	var k string
 	for i := range n {
 		if k, err = d.key(i, k); err != nil {
@@ -416,6 +437,9 @@ func (d *decoder) registered() (any, error) {
 		return nil, malformed("type name %q not registered", name)
 	}
 	if n, err = d.length(1); err != nil {
+		return nil, err
+	}
+	if err := d.charge(costRegistered * int64(n)); err != nil {
 		return nil, err
 	}
 	payload := d.bytes(n)

@@ -17,6 +17,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/seed-699a33a2/session/internal/redact"
 )
 
 // DefaultSQLite is the SQLite file used without SESSION_DB_DSN.
@@ -60,7 +62,8 @@ func Open(create bool) (*gorm.DB, error) {
 	}
 	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
-		return nil, fmt.Errorf("opening the %s database: %w", kind, err)
+		// The driver's error may quote the DSN: never its password.
+		return nil, redact.Error(fmt.Errorf("opening the %s database: %w", kind, err), dsn)
 	}
 	return db, nil
 }

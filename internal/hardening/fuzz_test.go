@@ -31,7 +31,7 @@ type fuzzApp struct {
 // a seed holding the coordinator's live cookie is a live cookie in every
 // worker too.
 var (
-	fuzzSecret = []byte("hK3vQ9xL0pZ7mN2bR5tW8yC1dF4gJ6sA-FuzzTokenCheck")
+	fuzzSecret = []byte("hK3vQ9xL0pZ7mN2bR5tW8yC1dF4gJ6sA-FuzzIDCheck")
 	fuzzLiveID = func() string {
 		sum := sha256.Sum256([]byte("FuzzTokenCheck live session"))
 		return store.Encoding.EncodeToString(sum[:])

@@ -1,0 +1,281 @@
+package filestore
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The folder and the files in it. Every path is opened through an
+// os.Root on the folder, so that none can lead outside it, and every file
+// the store reads is checked to be a regular file (a symbolic link or a
+// folder planted under a session's name is never followed).
+
+// errNotRegular is why a planted symbolic link, folder or device under a
+// session's name does not load.
+var errNotRegular = errors.New("not a regular file")
+
+// openFolder creates dir (mode 0700) when it is missing, refuses an
+// existing one that another user owns or that others may write into, and
+// opens it as a root.
+func openFolder(dir string) (*os.Root, string, error) {
+	if dir == "" {
+		return nil, "", errors.New("file: no folder given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, "", backendErr(fmt.Errorf("folder %q: %w", dir, err))
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, "", backendErr(fmt.Errorf("create folder: %w", err))
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, "", backendErr(err)
+	}
+	if !fi.IsDir() {
+		return nil, "", backendErr(fmt.Errorf("%s is not a folder", abs))
+	}
+	if err := trusted(abs, fi); err != nil {
+		return nil, "", err
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, "", backendErr(err)
+	}
+	return root, abs, nil
+}
+
+// unsafeFolder is the refusal of a folder others can plant files in.
+func unsafeFolder(abs, why string) error {
+	return fmt.Errorf("file: %s %s: anyone who can write into the session folder can plant sessions; use a folder of this user's with mode 0700 (chmod 700 %s)", abs, why, abs)
+}
+
+// tmpPrefix starts the name of every temporary file the store writes, and
+// tmpNameLen is the length of that name: the prefix and 32 random hex
+// digits. The sweep removes only names of exactly that shape.
+const (
+	tmpPrefix  = ".tmp-session-"
+	tmpNameLen = len(tmpPrefix) + 32
+)
+
+// isTempName reports whether n is the name of one of the store's
+// temporary files.
+func isTempName(n string) bool {
+	return len(n) == tmpNameLen && strings.HasPrefix(n, tmpPrefix) && isHex(n[len(tmpPrefix):])
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// openRegular opens the file at name (relative to the folder) for reading
+// if it is a regular file: it looks before it opens (Lstat, which does not
+// follow a link), and holds what it opened against what it looked at. When
+// they differ a Save renamed a new file into place in between, or a link
+// was swapped in: it looks again, a few times.
+func (s *Store) openRegular(name string) (*os.File, fs.FileInfo, error) {
+	for attempt := 0; ; attempt++ {
+		lfi, err := s.root.Lstat(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !lfi.Mode().IsRegular() {
+			return nil, nil, errNotRegular
+		}
+		f, err := s.root.Open(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		fi, err := f.Stat()
+		if err == nil && os.SameFile(lfi, fi) {
+			return f, fi, nil
+		}
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		if attempt == 3 {
+			return nil, nil, fmt.Errorf("%s kept changing while it was opened", name)
+		}
+	}
+}
+
+// readRegular reads the whole regular file at name.
+func (s *Store) readRegular(name string) ([]byte, error) {
+	f, fi, err := s.openRegular(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// checkFolder reports a folder that is no longer at its path (removed, or
+// replaced by something else): everything the root then reads looks
+// missing, which must never pass for "no session".
+func (s *Store) checkFolder() error {
+	fi, err := os.Stat(s.dir)
+	if err != nil {
+		return err
+	}
+	rfi, err := s.root.Stat(".")
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(fi, rfi) {
+		return fmt.Errorf("%s is no longer the folder the store opened", s.dir)
+	}
+	return nil
+}
+
+// notFound turns a missing file into nil when the folder is still in
+// place, and into the folder's error when it is not.
+func (s *Store) notFound(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return s.checkFolder()
+	}
+	return err
+}
+
+// peek reads the header of the session file at name: ok is false when
+// there is none, or when it is not the store's own (another program's file,
+// or one cut before its header ends).
+func (s *Store) peek(name string) (h header, ok bool, err error) {
+	f, _, err := s.openRegular(name)
+	if errors.Is(err, errNotRegular) {
+		return header{}, false, nil // not a session: a Save replaces it
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return header{}, false, s.notFound(err)
+	}
+	if err != nil {
+		return header{}, false, err
+	}
+	defer f.Close()
+	var b [headerLen + maxUserLen]byte
+	n, err := io.ReadFull(f, b[:])
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return header{}, false, err
+	}
+	h, err = decodeHeader(b[:n])
+	if err != nil {
+		return header{}, false, nil
+	}
+	if h.size > headerLen1 && n >= h.size {
+		h.user = string(b[headerLen:h.size])
+	}
+	return h, true, nil
+}
+
+// ours reports whether the first bytes of a file are a header of this
+// store's format: the magic, a known format and the reserved zeros. Only
+// such files, and the store's temporary files, are ever removed by the
+// sweep.
+func ours(b []byte) bool {
+	return len(b) >= 8 && string(b[:4]) == magic && b[4] >= 1 && b[4] <= format && b[5] == 0 && b[6] == 0 && b[7] == 0
+}
+
+// writeAtomic writes b to a new temporary file of the store's and renames
+// it to name, so that a reader sees the old file or the new one, never a
+// mix; a rename replaces whatever is at name, a planted link included,
+// without following it.
+func (s *Store) writeAtomic(name string, b []byte) error {
+	var rnd [16]byte
+	_, _ = rand.Read(rnd[:]) // crypto/rand never fails
+	tmp := tmpPrefix + hex.EncodeToString(rnd[:])
+	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil && s.fsync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = s.root.Rename(tmp, name)
+	}
+	if err != nil {
+		_ = s.root.Remove(tmp)
+		return err
+	}
+	if s.fsync {
+		return s.syncFolder()
+	}
+	return nil
+}
+
+func (s *Store) syncFolder() error {
+	d, err := s.root.Open(".")
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// removeName removes the entry at name; a missing one is no error.
+func (s *Store) removeName(name string) error {
+	if err := s.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// eachEntry calls fn for every entry of the folder at dir (relative to the
+// store's), reading the folder dirBatch entries at a time so that a folder
+// of a million sessions is never listed into memory at once; it stops at
+// the first error of fn or of ctx (checked between batches).
+func (s *Store) eachEntry(dir string, done func() error, fn func(fs.DirEntry) error) error {
+	d, err := s.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for {
+		entries, err := d.ReadDir(dirBatch)
+		for _, e := range entries {
+			if err := done(); err != nil {
+				return err
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// dirBatch is how many folder entries are read at a time.
+const dirBatch = 256
+
+// tmpMaxAge is how old a temporary file must be before the sweep takes it
+// for the leftover of a crashed Save. A Save takes milliseconds.
+const tmpMaxAge = time.Hour
