@@ -3,6 +3,7 @@ package gormstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -135,6 +136,48 @@ func TestUserKeepsLock(t *testing.T) {
 		}
 		if !token.Valid {
 			t.Error("a save with a user cleared the lock")
+		}
+	})
+}
+
+// TestUserIndexForgetsEndedSessions: the index is the user_id column of
+// each row, so it goes with the row: once every signed-in session has
+// expired and been pruned, no row holds a user, and a deleted session's
+// user is gone at once.
+func TestUserIndexForgetsEndedSessions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *gorm.DB) {
+		clock := storetest.NewClock(epoch)
+		st, table := newStore(t, db, gormstore.Options{Now: clock.Now, CleanupInterval: -1})
+		ctx := context.Background()
+		signedIn := func() int64 {
+			t.Helper()
+			var n int64
+			if err := db.Table(table).Where("user_id IS NOT NULL").Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		var first store.Record
+		for i := range 200 {
+			r := record(clock, "x")
+			r.Expires, r.UserID = clock.Now().Add(time.Minute), fmt.Sprint("user-", i)
+			save(t, st, r)
+			if i == 0 {
+				first = r
+			}
+		}
+		if err := st.Delete(ctx, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := signedIn(); n != 199 {
+			t.Fatalf("%d signed-in rows after a delete, want 199", n)
+		}
+		clock.Advance(2 * time.Minute)
+		if _, err := st.DeleteExpired(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := signedIn(); n != 0 {
+			t.Fatalf("%d signed-in rows after every session expired and was pruned", n)
 		}
 	})
 }

@@ -31,9 +31,9 @@
 // a user is one round trip:
 //
 //   - Save is one EVALSHA of a small Lua script that reads the stored
-//     version and SETs the value with the next version and PXAT; or one DEL
-//     when the expiry is not in the future (a session is never stored
-//     without an expiry);
+//     version and SETs the value with the next version and PXAT, or DELs
+//     the key when the expiry is not in the future (a session is never
+//     stored without an expiry);
 //   - SaveIf is one EVALSHA of the same script, which first compares the
 //     stored version with the expected one (byte for byte, as 8 big-endian
 //     bytes of the header) and writes nothing on a mismatch; with an expiry
@@ -44,7 +44,8 @@
 //   - Load is one pipeline of GET and PEXPIRETIME on the same key;
 //   - Touch is one EVALSHA of a script that runs PEXPIREAT (which leaves the
 //     version alone) and returns the user ID from the value's header;
-//   - Delete is one DEL.
+//   - Delete is one EVALSHA of a script that DELs the key and returns the
+//     user the value was tied to.
 //
 // Each of them touches only its one key (a script is given it as its one
 // key argument), so all of them work on Redis Cluster. The scripts are sent
@@ -52,7 +53,9 @@
 // server does not have one cached yet (NOSCRIPT).
 //
 // A Save, SaveIf or Touch of a session tied to a user takes one more round
-// trip, on the user's index (see A user's sessions below); Load never does.
+// trip, on the user's index (see A user's sessions below), and so does a
+// Delete of one, or a save that unties it; Load never does. Delete is one
+// EVALSHA (a script that DELs the key and says whose it was).
 //
 // Expiry times are kept to the millisecond. The driver needs Redis 7.0 or
 // later (PEXPIRETIME, PEXPIREAT NX and GT) and never uses the KEYS command.
@@ -80,9 +83,16 @@
 //     comes back vanishes by itself. When this step fails, the call returns
 //     a backend error (the session itself is written), since a session
 //     missing from its index would escape "log out other devices".
-//   - Delete, a save that ties the session to another user or to none, and
-//     Redis's own expiry leave the session's member behind.
-//     [Store.UserSessions] drops them: one pipeline of ZREMRANGEBYSCORE
+//   - Delete, and a save that ties the session to another user or to none,
+//     take the session's member out of its former user's index at once: the
+//     script that DELs or SETs the session's key returns the user its old
+//     value was tied to, and one ZREM follows (Redis removes a sorted set
+//     left empty). A member whose session expired stays until the next
+//     write of that index drops it (its score has passed), and the key
+//     itself expires with its latest member: once all of a user's sessions
+//     have expired, no index key of theirs is left.
+//   - A crash between the two steps can leave a member behind.
+//     [Store.UserSessions] drops such members: one pipeline of ZREMRANGEBYSCORE
 //     (members whose score has passed) and ZRANGE, one pipeline of GET and
 //     PEXPIRETIME for each member's session (on a cluster, go-redis splits
 //     it by node), and one ZREM of the members whose session is gone,

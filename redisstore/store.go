@@ -125,26 +125,32 @@ const (
 //	         (8 bytes), in format 3 the user ID's length and the user ID,
 //	         then the data
 //
-// It returns the new version (8 big-endian bytes), or nil when the stored
-// version is not the expected one. The versions are compared and
-// incremented as byte strings: Lua's numbers are doubles.
+// It returns the new version (8 big-endian bytes) and the user ID the
+// value it replaced was tied to ("" for none), so that the caller can take
+// the session out of that user's index; or nil when the stored version is
+// not the expected one. The versions are compared and incremented as byte
+// strings: Lua's numbers are doubles.
 var saveScript = redis.NewScript(`
 local key = KEYS[1]
 local cur = '\0\0\0\0\0\0\0\0'
+local user = ''
 local old = redis.call('GET', key)
 if old then
-  local exp = redis.call('PEXPIRETIME', key)
-  if exp > tonumber(ARGV[3]) then
-    local f = string.byte(old, 1)
-    if f == 2 and #old >= 17 then
-      cur = string.sub(old, 2, 9)
-    elseif f == 3 and #old >= 21 then
-      local a, b, c, d = string.byte(old, 18, 21)
-      if #old >= 21 + ((a * 256 + b) * 256 + c) * 256 + d then
-        cur = string.sub(old, 2, 9)
-      end
-    elseif f == 1 and #old >= 9 then
+  local f = string.byte(old, 1)
+  local ok = f == 2 and #old >= 17 or f == 1 and #old >= 9
+  if f == 3 and #old >= 21 then
+    local a, b, c, d = string.byte(old, 18, 21)
+    local n = ((a * 256 + b) * 256 + c) * 256 + d
+    ok = #old >= 21 + n
+    if ok then
+      user = string.sub(old, 22, 21 + n)
+    end
+  end
+  if ok and redis.call('PEXPIRETIME', key) > tonumber(ARGV[3]) then
+    if f == 1 then
       cur = '\0\0\0\0\0\0\0\1'
+    else
+      cur = string.sub(old, 2, 9)
     end
   end
 end
@@ -165,7 +171,7 @@ if ARGV[2] == '' then
 else
   redis.call('SET', key, ARGV[4] .. new .. ARGV[5], 'PXAT', ARGV[2])
 end
-return new
+return {new, user}
 `)
 
 // touchScript is Touch in one round trip on one key: it moves the key's
@@ -306,29 +312,14 @@ func decode(val string) (v value, ok bool) {
 // millisecond), and returns r.ID as the token. It is one EVALSHA of a
 // script that reads the stored version and SETs the value with the next one
 // and PXAT; for a record with a UserID, one more round trip then adds the
-// session to the user's index (see UserSessions). A record whose Expires is
-// not in the future is deleted instead, with one DEL. r.Created must be the
-// zero time or lie between the years 1678 and 2262 (int64 Unix
-// nanoseconds). See store.Store.
+// session to the user's index (see UserSessions), and when the session was
+// tied to another user before, one more takes it out of that user's. A
+// record whose Expires is not in the future is deleted instead (the token
+// is then ""). r.Created must be the zero time or lie between the years
+// 1678 and 2262 (int64 Unix nanoseconds). See store.Store.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
-	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
-		return "", err
-	}
-	key := s.key(r.ID)
-	now := time.Now()
-	if !r.Expires.After(now) {
-		if err := s.client.Del(ctx, key).Err(); err != nil {
-			return "", store.BackendError(driver, err)
-		}
-		return r.ID, nil
-	}
-	if _, err := s.run(ctx, key, "", r, now); err != nil {
-		return "", store.BackendError(driver, err)
-	}
-	if err := s.index(ctx, r.UserID, r.ID, r.Expires, now); err != nil {
-		return "", store.BackendError(driver, err)
-	}
-	return r.ID, nil
+	tok, _, err := s.put(ctx, r, "")
+	return tok, err
 }
 
 // SaveIf stores r only when the version of the live record under r.ID is
@@ -337,42 +328,58 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // r.Expires is not in the future (the token is then ""). It returns r.ID
 // as the token and the new version, or store.ErrConflict, which does not
 // wrap store.ErrBackend, when the versions differ. A value written by an
-// earlier release (format 1) counts as version 1. A record with a UserID
-// that was stored is then added to the user's index, as by Save. See
-// store.Swapper.
+// earlier release (format 1) counts as version 1. The user index follows
+// as for Save. See store.Swapper.
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
+	var expected [8]byte
+	binary.BigEndian.PutUint64(expected[:], r.Version)
+	return s.put(ctx, r, string(expected[:]))
+}
+
+// put runs saveScript for r with the expected version ("": any), then
+// moves the session in the user index.
+func (s *Store) put(ctx context.Context, r store.Record, expected string) (string, uint64, error) {
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
 		return "", 0, err
 	}
-	var expected [8]byte
-	binary.BigEndian.PutUint64(expected[:], r.Version)
 	now := time.Now()
-	res, err := s.run(ctx, s.key(r.ID), string(expected[:]), r, now)
+	version, was, err := s.run(ctx, s.key(r.ID), expected, r, now)
 	if errors.Is(err, redis.Nil) {
 		return "", 0, store.ErrConflict
 	}
 	if err != nil {
 		return "", 0, store.BackendError(driver, err)
 	}
-	if !r.Expires.After(now) {
-		return "", res, nil
+	live := r.Expires.After(now)
+	user := r.UserID
+	if !live {
+		user = ""
+	}
+	if was != "" && was != user {
+		if err := s.unindex(ctx, was, r.ID); err != nil {
+			return "", 0, store.BackendError(driver, err)
+		}
+	}
+	if !live {
+		return "", version, nil
 	}
 	if err := s.index(ctx, r.UserID, r.ID, r.Expires, now); err != nil {
 		return "", 0, store.BackendError(driver, err)
 	}
-	return r.ID, res, nil
+	return r.ID, version, nil
 }
 
-// run runs saveScript for r on key and returns the new version. expected is
-// ARGV[1]; r is deleted rather than stored when its expiry is not after
-// now. A refused condition is redis.Nil.
-func (s *Store) run(ctx context.Context, key, expected string, r store.Record, now time.Time) (uint64, error) {
+// run runs saveScript for r on key and returns the new version and the
+// user the replaced value was tied to. expected is ARGV[1]; r is deleted
+// rather than stored when its expiry is not after now. A refused condition
+// is redis.Nil.
+func (s *Store) run(ctx context.Context, key, expected string, r store.Record, now time.Time) (uint64, string, error) {
 	expires := ""
 	if r.Expires.After(now) {
 		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
 	}
 	if uint64(len(r.UserID)) > math.MaxUint32 {
-		return 0, fmt.Errorf("user ID of %d bytes", len(r.UserID))
+		return 0, "", fmt.Errorf("user ID of %d bytes", len(r.UserID))
 	}
 	format, size := formatV2, 8+len(r.Data)
 	if r.UserID != "" {
@@ -387,25 +394,50 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 	}
 	val = append(val, r.Data...)
 	res, err := saveScript.Run(ctx, s.client, []string{key},
-		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), []byte{byte(format)}, val).Text()
+		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), []byte{byte(format)}, val).Slice()
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	if len(res) != 8 {
-		return 0, fmt.Errorf("unexpected script reply of %d bytes", len(res))
+	version, _ := res[0].(string)
+	user, _ := res[1].(string)
+	if len(res) != 2 || len(version) != 8 {
+		return 0, "", fmt.Errorf("unexpected script reply %q", res)
 	}
-	return binary.BigEndian.Uint64([]byte(res)), nil
+	return binary.BigEndian.Uint64([]byte(version)), user, nil
 }
 
-// Delete removes the session with the given ID. Deleting a missing session,
-// or an ID that is not well formed, is not an error. The session's entry in
-// its user's index, if any, stays until a reader of the index drops it. See
-// store.Store.
+// deleteScript deletes a session's key and returns the user ID its value
+// was tied to ("" for none), in one round trip on one key.
+//
+//	KEYS[1]  the session's key
+var deleteScript = redis.NewScript(`
+local h = redis.call('GETRANGE', KEYS[1], 0, 20)
+local user = ''
+if #h >= 21 and string.byte(h, 1) == 3 then
+  local a, b, c, d = string.byte(h, 18, 21)
+  local n = ((a * 256 + b) * 256 + c) * 256 + d
+  if n > 0 then
+    user = redis.call('GETRANGE', KEYS[1], 21, 20 + n)
+  end
+end
+redis.call('DEL', KEYS[1])
+return user
+`)
+
+// Delete removes the session with the given ID, with one EVALSHA of a
+// script that DELs the key and returns the user it was tied to; for a
+// signed-in session one more round trip takes it out of the user's index.
+// Deleting a missing session, or an ID that is not well formed, is not an
+// error. See store.Store.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
 		return err
 	}
-	if err := s.client.Del(ctx, s.key(id)).Err(); err != nil {
+	user, err := deleteScript.Run(ctx, s.client, []string{s.key(id)}).Text()
+	if err == nil && user != "" {
+		err = s.unindex(ctx, user, id)
+	}
+	if err != nil {
 		return store.BackendError(driver, err)
 	}
 	return nil

@@ -196,14 +196,14 @@ func TestRoundTrips(t *testing.T) {
 					}
 					return nil
 				}},
-				{"Delete", 1, "del", func() error { return s.Delete(ctx, r.ID) }},
+				{"Delete", 1, "evalsha", func() error { return s.Delete(ctx, r.ID) }},
 				{"LoadMissing", 1, "get+pexpiretime", func() error {
 					if _, err := s.Load(ctx, r.ID); !errors.Is(err, store.ErrNotFound) {
 						return err
 					}
 					return nil
 				}},
-				{"SaveExpired", 1, "del", func() error {
+				{"SaveExpired", 1, "evalsha", func() error {
 					old := r
 					old.Expires = time.Now().Add(-time.Second)
 					_, err := s.Save(ctx, old)

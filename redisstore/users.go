@@ -55,6 +55,12 @@ func (s *Store) index(ctx context.Context, user, id string, expires, now time.Ti
 	return err
 }
 
+// unindex takes the session id out of user's index: one ZREM, after which
+// Redis removes an index left empty.
+func (s *Store) unindex(ctx context.Context, user, id string) error {
+	return s.client.ZRem(ctx, s.userKey(user), store.HashID(id)).Err()
+}
+
 // isHandle reports whether h has the shape of a handle: HashID's 64
 // lowercase hex digits.
 func isHandle(h string) bool {

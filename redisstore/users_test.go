@@ -191,8 +191,10 @@ func TestUserIndexDropsDead(t *testing.T) {
 			).Err(); err != nil {
 				t.Fatal(err)
 			}
-			if n, _ := c.ZCard(ctx, idx).Result(); n != 8 {
-				t.Fatalf("index has %d members, want 8", n)
+			// The deleted, moved and signed-out sessions left the index
+			// as they went: only the live one and the four by hand remain.
+			if n, _ := c.ZCard(ctx, idx).Result(); n != 5 {
+				t.Fatalf("index has %d members, want 5", n)
 			}
 
 			list, err := s.UserSessions(ctx, "alice")
@@ -286,5 +288,65 @@ func TestUserIndexUnreachable(t *testing.T) {
 	_, err := s.Save(ctx, store.Record{ID: store.NewID(), Expires: time.Now().Add(time.Hour), UserID: "alice"})
 	if !errors.Is(err, store.ErrBackend) {
 		t.Errorf("Save = %v, want ErrBackend", err)
+	}
+}
+
+// TestUserIndexKeysForgetEndedSessions: a user's index key holds only the
+// sessions tied to the user: deleting a session, tying it to another user
+// or to none takes it out at once (and the key goes with its last member),
+// and the key expires with the latest of its sessions, so that once every
+// session has expired no index key is left.
+func TestUserIndexKeysForgetEndedSessions(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			c := b.client(t)
+			s, prefix := newStore(t, c)
+			ctx := context.Background()
+			exists := func(user string) bool {
+				t.Helper()
+				n, err := c.Exists(ctx, userKey(prefix, user)).Result()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n == 1
+			}
+			save := func(user string, ttl time.Duration) store.Record {
+				t.Helper()
+				r := store.Record{ID: store.NewID(), Data: []byte("x"), Expires: time.Now().Add(ttl), UserID: user}
+				if _, err := s.Save(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			deleted, retied, signedOut := save("ann", time.Hour), save("bo", time.Hour), save("cy", time.Hour)
+			if !exists("ann") || !exists("bo") || !exists("cy") {
+				t.Fatal("Save did not index the sessions")
+			}
+			if err := s.Delete(ctx, deleted.ID); err != nil {
+				t.Fatal(err)
+			}
+			retied.UserID = "di"
+			if _, _, err := s.SaveIf(ctx, store.Record{ID: retied.ID, Data: retied.Data, Expires: retied.Expires, UserID: "di", Version: 1}); err != nil {
+				t.Fatal(err)
+			}
+			signedOut.UserID = ""
+			if _, err := s.Save(ctx, signedOut); err != nil {
+				t.Fatal(err)
+			}
+			if exists("ann") || exists("bo") || exists("cy") || !exists("di") {
+				t.Fatalf("index keys after delete, re-tie and sign-out: ann %v, bo %v, cy %v, di %v",
+					exists("ann"), exists("bo"), exists("cy"), exists("di"))
+			}
+			// The key expires with its latest session.
+			short := save("eve", 20*time.Second)
+			long := save("eve", 40*time.Second)
+			exp, err := c.PExpireTime(ctx, userKey(prefix, "eve")).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := time.UnixMilli(int64(exp / time.Millisecond)); !got.Equal(time.UnixMilli(long.Expires.UnixMilli())) {
+				t.Fatalf("eve's index expires at %v, want with her latest session at %v (not %v)", got, long.Expires, short.Expires)
+			}
+		})
 	}
 }
