@@ -1,8 +1,11 @@
 package session_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/seed-699a33a2/session"
 	"github.com/seed-699a33a2/session/memstore"
@@ -162,5 +166,30 @@ func TestSaveRefusesWhatDecodingWouldRefuse(t *testing.T) {
 	data["empties"] = empties
 	if err := m.Save(httptest.NewRecorder(), id, data); !errors.Is(err, session.ErrTooLarge) {
 		t.Fatalf("Save = %v, want ErrTooLarge", err)
+	}
+}
+
+// TestRedisDownAtStartIsAWarningNotAFailure: NewStore pings Redis once;
+// when nothing answers it logs a warning naming the address (never the
+// password) and returns the store, so that an application may start
+// before its Redis.
+func TestRedisDownAtStartIsAWarningNotAFailure(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("SESSION_REDIS_URL", "redis://:hunter2@"+addr+"/0")
+	var logs bytes.Buffer
+	t0 := time.Now()
+	st, err := session.NewStoreFromConfig(session.Config{Driver: "redis", Logger: slog.New(slog.NewTextHandler(&logs, nil))}, nil)
+	if err != nil {
+		t.Fatalf("NewStore with Redis down: %v", err)
+	}
+	defer st.(io.Closer).Close()
+	out := logs.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, addr) || strings.Contains(out, "hunter2") || time.Since(t0) > 2*time.Second {
+		t.Fatalf("after %v the log says:\n%s", time.Since(t0), out)
 	}
 }
