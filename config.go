@@ -67,6 +67,15 @@ type Config struct {
 	Path string
 	// Domain is the cookie's Domain (SESSION_DOMAIN). Empty means host-only.
 	Domain string
+	// ExpireOnClose makes session cookies browser-session cookies, without
+	// Max-Age or Expires, which the browser drops when it closes
+	// (SESSION_EXPIRE_ON_CLOSE); the server still enforces the idle and
+	// absolute timeouts. RememberMe makes one session's cookie persistent.
+	ExpireOnClose bool
+	// Partitioned adds the Partitioned attribute (CHIPS) to the session
+	// cookie and its deletion cookie (SESSION_PARTITIONED_COOKIE), for an
+	// application embedded in other sites. It requires Secure.
+	Partitioned bool
 
 	// MaxDataSize caps the encoded session data in bytes; a larger session
 	// makes Save return ErrTooLarge. Zero means 1 MiB.
@@ -209,7 +218,10 @@ func configFrom(get func(string) string) (Config, error) {
 		name string
 		dst  *bool
 		inv  bool
-	}{{"SESSION_SECURE", &c.Secure, false}, {"SESSION_HTTPONLY", &c.DisableHTTPOnly, true}} {
+	}{
+		{"SESSION_SECURE", &c.Secure, false}, {"SESSION_HTTPONLY", &c.DisableHTTPOnly, true},
+		{"SESSION_EXPIRE_ON_CLOSE", &c.ExpireOnClose, false}, {"SESSION_PARTITIONED_COOKIE", &c.Partitioned, false},
+	} {
 		v := get(b.name)
 		if v == "" {
 			continue
@@ -391,6 +403,9 @@ func (c Config) validate() error {
 	}
 	if strings.HasPrefix(c.CookieName, "__Host-") && (!c.Secure || c.Path != "/" || c.Domain != "") {
 		return bad("SESSION_COOKIE=%q: a __Host- cookie requires SESSION_SECURE=true, SESSION_PATH=/ and no SESSION_DOMAIN", c.CookieName)
+	}
+	if c.Partitioned && !c.Secure {
+		return bad("SESSION_PARTITIONED_COOKIE=true requires SESSION_SECURE=true (browsers accept Partitioned cookies only with Secure)")
 	}
 	if strings.HasPrefix(c.CookieName, "__Secure-") && !c.Secure {
 		return bad("SESSION_COOKIE=%q: a __Secure- cookie requires SESSION_SECURE=true", c.CookieName)

@@ -17,15 +17,16 @@ const noCacheCookie = `no-cache="Set-Cookie"`
 
 func (m *Manager) cookie(value string, maxAge int, expires time.Time) *http.Cookie {
 	return &http.Cookie{
-		Name:     m.cfg.CookieName,
-		Value:    value,
-		Path:     m.cfg.Path,
-		Domain:   m.cfg.Domain,
-		MaxAge:   maxAge,
-		Expires:  expires,
-		Secure:   m.cfg.Secure,
-		HttpOnly: !m.cfg.DisableHTTPOnly,
-		SameSite: m.cfg.SameSite,
+		Name:        m.cfg.CookieName,
+		Value:       value,
+		Path:        m.cfg.Path,
+		Domain:      m.cfg.Domain,
+		MaxAge:      maxAge,
+		Expires:     expires,
+		Secure:      m.cfg.Secure,
+		HttpOnly:    !m.cfg.DisableHTTPOnly,
+		SameSite:    m.cfg.SameSite,
+		Partitioned: m.cfg.Partitioned,
 	}
 }
 
@@ -39,38 +40,47 @@ type cookieParts struct {
 func (m *Manager) cookieParts() cookieParts {
 	name := m.cfg.CookieName
 	scope := (&http.Cookie{Name: name, Path: m.cfg.Path, Domain: m.cfg.Domain}).String()
-	flags := (&http.Cookie{Name: name, Secure: m.cfg.Secure, HttpOnly: !m.cfg.DisableHTTPOnly, SameSite: m.cfg.SameSite}).String()
+	flags := (&http.Cookie{Name: name, Secure: m.cfg.Secure, HttpOnly: !m.cfg.DisableHTTPOnly, SameSite: m.cfg.SameSite, Partitioned: m.cfg.Partitioned}).String()
 	return cookieParts{scope: scope[len(name)+1:], flags: flags[len(name)+1:]}
 }
 
 // cookieLine is m.cookie(token, maxAge, expires).String() without its
 // per-call validation and formatting costs: the name, path, domain and
 // flags were checked when the manager was made, and tokens are base64url,
-// which needs no escaping. TestCookieLineMatchesNetHTTP holds the two equal.
+// which needs no escaping. A maxAge of 0 (with the zero expires) is a
+// browser-session cookie, without Expires or Max-Age.
+// TestCookieLineMatchesNetHTTP holds the two equal.
 func (m *Manager) cookieLine(token string, maxAge int, expires time.Time) string {
 	b := make([]byte, 0, len(m.cfg.CookieName)+len(token)+len(m.parts.scope)+len(m.parts.flags)+64)
 	b = append(b, m.cfg.CookieName...)
 	b = append(b, '=')
 	b = append(b, token...)
 	b = append(b, m.parts.scope...)
-	b = append(b, "; Expires="...)
-	b = expires.UTC().AppendFormat(b, http.TimeFormat)
-	b = append(b, "; Max-Age="...)
-	b = strconv.AppendInt(b, int64(maxAge), 10)
+	if maxAge > 0 {
+		b = append(b, "; Expires="...)
+		b = expires.UTC().AppendFormat(b, http.TimeFormat)
+		b = append(b, "; Max-Age="...)
+		b = strconv.AppendInt(b, int64(maxAge), 10)
+	}
 	b = append(b, m.parts.flags...)
 	return string(b)
 }
 
 // setCookie sets the session cookie on h, replacing one set earlier in the
 // same response, with Max-Age the whole seconds left until expires (rounded
-// up, at least 1) and a matching Expires.
-func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time) error {
+// up, at least 1) and a matching Expires; or, for a session the browser is
+// to drop when it closes (Config.ExpireOnClose, not RememberMe), neither.
+func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time, data map[string]any) error {
 	left := expires.Sub(now)
 	maxAge := int((left + time.Second - 1) / time.Second)
 	if maxAge < 1 {
 		maxAge = 1
 	}
-	v := m.cookieLine(token, maxAge, now.Add(time.Duration(maxAge)*time.Second))
+	at := now.Add(time.Duration(maxAge) * time.Second)
+	if !m.persistent(data) {
+		maxAge, at = 0, time.Time{}
+	}
+	v := m.cookieLine(token, maxAge, at)
 	if len(v) > maxCookieLen {
 		return ErrCookieTooLarge
 	}

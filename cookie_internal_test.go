@@ -16,6 +16,8 @@ func TestCookieLineMatchesNetHTTP(t *testing.T) {
 		{Secure: true, SameSite: http.SameSiteStrictMode, Path: "/app", Domain: "example.com"},
 		{Secure: true, SameSite: http.SameSiteNoneMode, DisableHTTPOnly: true, Domain: ".example.org", CookieName: "__Secure-s"},
 		{CookieName: "__Host-sid", Secure: true},
+		{Secure: true, Partitioned: true, SameSite: http.SameSiteNoneMode},
+		{Secure: true, Partitioned: true, ExpireOnClose: true, Path: "/embed"},
 	}
 	expiries := []time.Time{
 		time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC),
@@ -33,6 +35,11 @@ func TestCookieLineMatchesNetHTTP(t *testing.T) {
 				if got := m.cookieLine(tok, maxAge, exp); got != want {
 					t.Errorf("config %+v:\n got %s\nwant %s", cfg, got, want)
 				}
+			}
+			// A browser-session cookie: no Max-Age, no Expires.
+			tok := store.NewID()
+			if got, want := m.cookieLine(tok, 0, time.Time{}), m.cookie(tok, 0, time.Time{}).String(); got != want {
+				t.Errorf("config %+v, browser-session cookie:\n got %s\nwant %s", cfg, got, want)
 			}
 		}
 	}

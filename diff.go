@@ -33,9 +33,11 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 	e := encodedPool.Get().(*encoded)
 	e.buf, e.keys, e.ends, e.kept = e.buf[:0], e.keys[:0], e.ends[:0], false
 	e.merged, e.mergedKeys, e.mergedEnds = nil, nil, nil
-	n := len(data)
-	if _, ok := data[handleKey]; ok {
-		n--
+	n := 0
+	for k := range data {
+		if stored(k) {
+			n++
+		}
 	}
 	e.n = n
 	e.buf = codec.AppendHeader(e.buf, n)
@@ -45,7 +47,7 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 		cost int64 // what decoding it will allocate
 	)
 	for k, v := range data {
-		if k == handleKey {
+		if !stored(k) {
 			continue
 		}
 		start := len(e.buf)
@@ -98,6 +100,10 @@ func (e *encoded) release() {
 	}
 	encodedPool.Put(e)
 }
+
+// stored reports whether the entry under k is part of the stored session:
+// neither a handle nor a flash of FlashNow.
+func stored(k string) bool { return k != handleKey && !requestOnly(k) }
 
 // sameMap reports whether a and b are the same map (not merely equal).
 func sameMap(a, b map[string]any) bool {

@@ -16,7 +16,24 @@ const (
 
 	oldInputFlash = ReservedPrefix + "input"
 	errorsFlash   = ReservedPrefix + "errors"
+
+	// flashThis starts the flashes of FlashNow: for this request only.
+	// Entries under it are never encoded, compared or merged (see
+	// requestOnly), so they are never stored and cause no write.
+	flashThis = ReservedPrefix + "request:"
 )
+
+// requestOnly reports whether the entry under k lives for this request
+// only (FlashNow): encoding, change detection and merge skip it.
+func requestOnly(k string) bool { return strings.HasPrefix(k, flashThis) }
+
+// FlashNow keeps value under key for this request only, as Laravel's
+// session()->now() and Rails' flash.now do: GetFlash reads it while the
+// request lasts (a page rendered without a redirect), and it is never
+// stored, nor makes the session be written.
+func (m *Manager) FlashNow(data map[string]any, key string, value any) {
+	data[flashThis+key] = value
+}
 
 // Flash stores value under key for the next request (and this one): read it
 // with GetFlash. Flashing a key twice keeps the last value. Values follow the
@@ -27,8 +44,13 @@ func (m *Manager) Flash(data map[string]interface{}, key string, value interface
 }
 
 // GetFlash returns the flash stored under key and removes it, so that it is
-// shown once. It finds flashes set in the previous request and in this one.
+// shown once. It finds flashes set in the previous request and in this one,
+// with Flash or FlashNow.
 func (m *Manager) GetFlash(data map[string]interface{}, key string) (interface{}, bool) {
+	if v, ok := data[flashThis+key]; ok {
+		delete(data, flashThis+key)
+		return v, true
+	}
 	if v, ok := data[flashNew+key]; ok {
 		delete(data, flashNew+key)
 		delete(data, flashNow+key)

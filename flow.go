@@ -206,7 +206,8 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 	if !st.created.IsZero() {
 		created = st.created
 	}
-	rec := store.Record{ID: st.id, Data: enc.buf, Created: created, Expires: m.expiry(data, created, now), UserID: UserID(data), Version: st.version}
+	rec := m.record(st.id, enc.buf, created, m.expiry(data, created, now), data)
+	rec.Version = st.version
 	token, version, stored, err := m.put(ctx, rec, st, data, enc)
 	if err != nil {
 		return err
@@ -216,7 +217,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 		m.logger().DebugContext(ctx, "session: not saved: a concurrent request destroyed or regenerated the session")
 		return nil
 	}
-	if err := m.setCookie(h, token, rec.Expires, now); err != nil {
+	if err := m.setCookie(h, token, rec.Expires, now, data); err != nil {
 		return err
 	}
 	st.stored, st.created, st.expires, st.version = true, created, rec.Expires, version
@@ -286,7 +287,8 @@ func (m *Manager) merge(ctx context.Context, rec *store.Record, st *state, data 
 	if err := m.checkSize(len(enc.merged), " after merging a concurrent request"); err != nil {
 		return false, err
 	}
-	rec.Data, rec.Version, rec.Created, rec.UserID = enc.merged, cur.Version, cur.Created, UserID(data)
+	rec.Data, rec.Version, rec.Created = enc.merged, cur.Version, cur.Created
+	rec.UserID, rec.IPAddress, rec.UserAgent = signIn(data)
 	return false, nil
 }
 
@@ -322,7 +324,8 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 		return nil
 	}
 	token, version := st.id, st.version
-	rec := store.Record{ID: st.id, Data: enc.buf, Created: st.created, Expires: expires, Version: st.version, UserID: UserID(data)}
+	rec := m.record(st.id, enc.buf, st.created, expires, data)
+	rec.Version = st.version
 	t0 := m.begin()
 	var err error
 	switch s := m.store.(type) {
@@ -343,7 +346,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 	case err != nil:
 		return backendErr("touch", err)
 	}
-	if err := m.setCookie(h, token, expires, now); err != nil {
+	if err := m.setCookie(h, token, expires, now, data); err != nil {
 		return err
 	}
 	st.expires, st.version = expires, version
@@ -373,19 +376,27 @@ func (m *Manager) replace(ctx context.Context, h http.Header, st *state, data ma
 		return err
 	}
 	now := m.cfg.Now()
-	rec := store.Record{ID: st.id, Data: enc.buf, Created: now, Expires: m.expiry(data, now, now), UserID: UserID(data)}
+	rec := m.record(st.id, enc.buf, now, m.expiry(data, now, now), data)
 	t0 := m.begin()
 	token, err := m.store.Save(ctx, rec)
 	m.observe(ctx, "save", t0, len(rec.Data), err)
 	if err != nil {
 		return backendErr("save", err)
 	}
-	if err := m.setCookie(h, token, rec.Expires, now); err != nil {
+	if err := m.setCookie(h, token, rec.Expires, now, data); err != nil {
 		return err
 	}
 	st.whole, st.stored, st.created, st.expires, st.loaded = false, true, now, rec.Expires, enc.entries()
 	data[handleKey] = st
 	return nil
+}
+
+// record is the record of the session id with the encoded data enc, and
+// the user, IP address and user agent of its sign-in.
+func (m *Manager) record(id string, enc []byte, created, expires time.Time, data map[string]any) store.Record {
+	r := store.Record{ID: id, Data: enc, Created: created, Expires: expires}
+	r.UserID, r.IPAddress, r.UserAgent = signIn(data)
+	return r
 }
 
 // checkSize reports encoded session data over Config.MaxDataSize.

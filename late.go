@@ -35,7 +35,7 @@ func changedKeys(data map[string]any, committed map[string][]byte) []string {
 	var keys []string
 	n := 0
 	for k, v := range data {
-		if k == handleKey {
+		if !stored(k) {
 			continue
 		}
 		n++

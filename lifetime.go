@@ -7,11 +7,37 @@ import (
 	"github.com/seed-699a33a2/session/store"
 )
 
-// Keys of the per-session lifetimes SetLifetime stores (nanoseconds, int64).
+// Keys of the per-session lifetimes SetLifetime stores (nanoseconds, int64)
+// and of RememberMe's switch (true).
 const (
 	idleKey     = ReservedPrefix + "idle"
 	absoluteKey = ReservedPrefix + "absolute"
+	rememberKey = ReservedPrefix + "remember"
 )
+
+// RememberMe makes this session's cookie persistent (on) or a
+// browser-session cookie again (off), for a "remember me" box on a sign-in
+// form, where Config.ExpireOnClose (SESSION_EXPIRE_ON_CLOSE) makes session
+// cookies the browser drops when it closes. It composes with SetLifetime,
+// which makes the remembered session last longer on the server too.
+// Without ExpireOnClose every cookie is persistent already. The switch is
+// stored with the session and applies from this request's Save on.
+func (m *Manager) RememberMe(data map[string]any, on bool) {
+	if on {
+		data[rememberKey] = true
+	} else {
+		delete(data, rememberKey)
+	}
+}
+
+// persistent reports whether the session's cookie carries its expiry.
+func (m *Manager) persistent(data map[string]any) bool {
+	if !m.cfg.ExpireOnClose {
+		return true
+	}
+	on, _ := data[rememberKey].(bool)
+	return on
+}
 
 // SetLifetime overrides, for this session only, the idle timeout
 // (Config.Lifetime) and the absolute lifetime (Config.AbsoluteLifetime):

@@ -37,7 +37,7 @@ func (e *encoded) merge(cur []byte, st *state, data map[string]any) error {
 		}
 	}
 	for k := range data {
-		if _, ok := raw[k]; !ok && k != handleKey {
+		if _, ok := raw[k]; !ok && stored(k) {
 			delete(data, k)
 		}
 	}

@@ -20,6 +20,7 @@ var (
 	_ store.Swapper   = (*Store)(nil)
 	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
+	_ store.Lister    = (*Store)(nil)
 	_ store.Counter   = (*Store)(nil)
 	_ store.Pruner    = (*Store)(nil)
 	_ io.Closer       = (*Store)(nil)
@@ -62,8 +63,8 @@ type Options struct {
 
 // Store keeps sessions in files in one folder. It implements
 // [store.Store], [store.Swapper], [store.Locker], [store.UserIndex],
-// [store.Counter], [store.Pruner] and [io.Closer]; no [store.Toucher]: a
-// touch rewrites the file.
+// [store.Lister], [store.Counter], [store.Pruner] and [io.Closer]; no
+// [store.Toucher]: a touch rewrites the file.
 //
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
@@ -151,7 +152,9 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	if !s.now().Before(h.expires) {
 		return store.Record{}, store.ErrNotFound
 	}
-	return store.Record{ID: token, Data: data, Created: h.created, Expires: h.expires, Version: h.version, UserID: h.user}, nil
+	r := h.record(data)
+	r.ID = token
+	return r, nil
 }
 
 // Save writes r to the file of r.ID and returns r.ID as the token. An ID
@@ -182,8 +185,8 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
 		return "", 0, err
 	}
-	if len(r.UserID) > maxUserLen {
-		return "", 0, fmt.Errorf("file: user ID of %d bytes, at most %d", len(r.UserID), maxUserLen)
+	if len(r.UserID) > maxTextLen || len(r.IPAddress) > maxTextLen || len(r.UserAgent) > maxTextLen {
+		return "", 0, fmt.Errorf("file: a user ID, IP address or user agent over %d bytes", maxTextLen)
 	}
 	n := name(r.ID)
 	now := s.now()
@@ -219,7 +222,7 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 			return "", 0, backendErr(err)
 		}
 	}
-	if err := s.writeAtomic(n, encode(r.Data, r.Created, r.Expires, version+1, r.UserID)); err != nil {
+	if err := s.writeAtomic(n, encode(r, version+1)); err != nil {
 		return "", 0, backendErr(err)
 	}
 	return r.ID, version + 1, nil
@@ -232,7 +235,12 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
 		return err
 	}
-	n := name(id)
+	return wrapErr(s.removeNamed(name(id)))
+}
+
+// removeNamed removes the session file n, whoever it is tied to, with its
+// link in the user index.
+func (s *Store) removeNamed(n string) error {
 	mu := s.lockFor(n)
 	mu.Lock()
 	defer mu.Unlock()
@@ -240,10 +248,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if err == nil {
 		err = s.removeSession(n, h.user)
 	}
-	if err != nil {
-		return backendErr(err)
-	}
-	return nil
+	return err
 }
 
 // removeSession removes the session file n and its link in user's index

@@ -40,7 +40,7 @@ func newStore(t testing.TB, dir string, opts filestore.Options) *filestore.Store
 
 // fileAbilities are the optional abilities the driver declares to the conformance
 // suite: exactly those it implements.
-const fileAbilities = storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.Count | storetest.Prune
+const fileAbilities = storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {

@@ -169,18 +169,24 @@ func (s *Store) peek(name string) (h header, ok bool, err error) {
 		return header{}, false, err
 	}
 	defer f.Close()
-	var b [headerLen + maxUserLen]byte
-	n, err := io.ReadFull(f, b[:])
+	var fixed [headerLen]byte
+	n, err := io.ReadAtLeast(f, fixed[:], headerLen1)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return header{}, false, err
 	}
-	h, err = decodeHeader(b[:n])
+	h, err = decodeHeader(fixed[:n])
 	if err != nil {
 		return header{}, false, nil
 	}
-	if h.size > headerLen1 && n >= h.size {
-		h.user = string(b[headerLen:h.size])
+	// The texts follow the fixed part: read just them.
+	b := make([]byte, h.size)
+	copy(b, fixed[:n])
+	if n < h.size {
+		if _, err := io.ReadFull(f, b[n:]); err != nil {
+			return header{}, false, nil // cut short: no session of ours
+		}
 	}
+	h.texts(b)
 	return h, true, nil
 }
 

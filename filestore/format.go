@@ -8,31 +8,37 @@ import (
 	"time"
 
 	"github.com/seed-699a33a2/session/internal/nanotime"
+	"github.com/seed-699a33a2/session/store"
 )
 
 // The file format, all integers big-endian:
 //
 //	offset  size  field
 //	0       4     magic "SESS"
-//	4       1     format (2; format 1 files are still read)
+//	4       1     format (3; formats 1 and 2 are still read)
 //	5       3     reserved, zero
 //	8       8     created, Unix nanoseconds (math.MinInt64: the zero time)
 //	16      8     expires, Unix nanoseconds
 //	24      4     length n of the data
-//	28      8     the record's version (format 2 only; format 1 means 1)
-//	36      2     length u of the user ID (format 2 only)
-//	38      u     the user ID the session is tied to (format 2 only)
-//	38+u    n     data
-//	38+u+n  4     CRC-32C (Castagnoli) of everything before it
+//	28      8     the record's version (format 1: none, the version is 1)
+//	36      2     length u of the user ID (format 1: none)
+//	38      2     length i of the IP address (formats 1 and 2: none)
+//	40      2     length a of the user agent (formats 1 and 2: none)
+//	42      u     the user ID the session is tied to, then the IP address
+//	              (i bytes) and the user agent (a bytes) of its sign-in
+//	...     n     data
+//	...     4     CRC-32C (Castagnoli) of everything before it
 //
+// In format 2 the user ID follows at offset 38, and the data after it.
 // The header comes first so that the sweep can read just the header to
-// learn a file's expiry.
+// learn a file's expiry and whose it is.
 const (
 	magic      = "SESS"
-	format     = 2
-	headerLen1 = 28 // the header of format 1
-	headerLen  = 38 // the fixed header of format 2, the longest (the user ID follows)
-	maxUserLen = 1<<16 - 1
+	format     = 3
+	headerLen1 = 28 // the fixed header of format 1
+	headerLen2 = 38 // of format 2
+	headerLen  = 42 // of format 3, the longest
+	maxTextLen = 1<<16 - 1
 	crcLen     = 4
 
 	// maxDataLen bounds the length field; files claiming more are corrupt
@@ -50,35 +56,40 @@ var (
 	errChecksum = errors.New("checksum mismatch")
 )
 
-// encode returns the file contents for one record.
-// The caller keeps user under maxUserLen bytes.
-func encode(data []byte, created, expires time.Time, version uint64, user string) []byte {
-	size := headerLen + len(user)
-	buf := make([]byte, size+len(data)+crcLen)
+// encode returns the file contents for r with the given version. The
+// caller keeps r's user ID, IP address and user agent under maxTextLen
+// bytes each.
+func encode(r store.Record, version uint64) []byte {
+	size := headerLen + len(r.UserID) + len(r.IPAddress) + len(r.UserAgent)
+	buf := make([]byte, headerLen, size+len(r.Data)+crcLen)
 	copy(buf, magic)
 	buf[4] = format
-	binary.BigEndian.PutUint64(buf[8:], uint64(nanotime.From(created)))
-	binary.BigEndian.PutUint64(buf[16:], uint64(nanotime.From(expires)))
-	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
+	binary.BigEndian.PutUint64(buf[8:], uint64(nanotime.From(r.Created)))
+	binary.BigEndian.PutUint64(buf[16:], uint64(nanotime.From(r.Expires)))
+	binary.BigEndian.PutUint32(buf[24:], uint32(len(r.Data)))
 	binary.BigEndian.PutUint64(buf[28:], version)
-	binary.BigEndian.PutUint16(buf[36:], uint16(len(user)))
-	copy(buf[headerLen:], user)
-	copy(buf[size:], data)
-	n := size + len(data)
-	binary.BigEndian.PutUint32(buf[n:], crc32.Checksum(buf[:n], castagnoli))
-	return buf
+	binary.BigEndian.PutUint16(buf[36:], uint16(len(r.UserID)))
+	binary.BigEndian.PutUint16(buf[38:], uint16(len(r.IPAddress)))
+	binary.BigEndian.PutUint16(buf[40:], uint16(len(r.UserAgent)))
+	buf = append(buf, r.UserID...)
+	buf = append(buf, r.IPAddress...)
+	buf = append(buf, r.UserAgent...)
+	buf = append(buf, r.Data...)
+	return binary.BigEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
 }
 
-// header is the part of a file the sweep reads.
+// header is the part of a file before the data.
 type header struct {
 	created, expires time.Time
 	dataLen          int
 	version          uint64
-	size             int    // the header's length in the file, the user ID included
-	user             string // set by decode only
+	fixed            int    // the length of the fixed part
+	text             [3]int // the lengths of the user ID, IP address and user agent
+	size             int    // the whole header's length, the texts included
+	user, ip, ua     string // set by texts
 }
 
-// decodeHeader checks and decodes the header at the start of b.
+// decodeHeader checks and decodes the fixed header at the start of b.
 func decodeHeader(b []byte) (header, error) {
 	if len(b) < headerLen1 {
 		return header{}, errShort
@@ -89,22 +100,43 @@ func decodeHeader(b []byte) (header, error) {
 	if b[4] < 1 || b[4] > format || b[5] != 0 || b[6] != 0 || b[7] != 0 {
 		return header{}, errVersion
 	}
-	h := header{version: 1, size: headerLen1}
-	if b[4] == 2 {
+	h := header{version: 1, fixed: headerLen1}
+	switch b[4] {
+	case 2:
+		if len(b) < headerLen2 {
+			return header{}, errShort
+		}
+		h.fixed, h.text[0] = headerLen2, int(binary.BigEndian.Uint16(b[36:]))
+		h.version = binary.BigEndian.Uint64(b[28:])
+	case 3:
 		if len(b) < headerLen {
 			return header{}, errShort
 		}
+		h.fixed = headerLen
+		for i := range h.text {
+			h.text[i] = int(binary.BigEndian.Uint16(b[36+2*i:]))
+		}
 		h.version = binary.BigEndian.Uint64(b[28:])
-		h.size = headerLen + int(binary.BigEndian.Uint16(b[36:]))
 	}
 	n := binary.BigEndian.Uint32(b[24:])
 	if n > maxDataLen {
 		return header{}, errLength
 	}
+	h.size = h.fixed + h.text[0] + h.text[1] + h.text[2]
 	h.created = nanotime.To(int64(binary.BigEndian.Uint64(b[8:])))
 	h.expires = nanotime.To(int64(binary.BigEndian.Uint64(b[16:])))
 	h.dataLen = int(n)
 	return h, nil
+}
+
+// texts fills in the user ID, IP address and user agent from b, which
+// holds the whole header.
+func (h *header) texts(b []byte) {
+	off := h.fixed
+	for i, dst := range []*string{&h.user, &h.ip, &h.ua} {
+		*dst = string(b[off : off+h.text[i]])
+		off += h.text[i]
+	}
 }
 
 // decode checks a whole file and returns its header and its data, a
@@ -121,12 +153,16 @@ func decode(b []byte) (header, []byte, error) {
 	if crc32.Checksum(b[:n], castagnoli) != binary.BigEndian.Uint32(b[n:]) {
 		return header{}, nil, errChecksum
 	}
-	if h.size > headerLen1 { // format 2: the user ID follows the fixed header
-		h.user = string(b[headerLen:h.size])
-	}
+	h.texts(b)
 	var data []byte
 	if h.dataLen > 0 {
 		data = b[h.size:n:n]
 	}
 	return h, data, nil
+}
+
+// record is the record of a decoded file (without its ID).
+func (h header) record(data []byte) store.Record {
+	return store.Record{Data: data, Created: h.created, Expires: h.expires, Version: h.version,
+		UserID: h.user, IPAddress: h.ip, UserAgent: h.ua}
 }

@@ -18,8 +18,9 @@ import (
 // whatever it accepts re-encodes to the same bytes.
 func FuzzDecode(f *testing.F) {
 	now := time.Unix(0, 1_900_000_000_123_456_789)
-	f.Add(encode([]byte("hello"), now, now.Add(time.Hour), 3, "user-42"))
-	f.Add(encode(nil, time.Time{}, now, 1, ""))
+	f.Add(encode(store.Record{Data: []byte("hello"), Created: now, Expires: now.Add(time.Hour), UserID: "user-42",
+		IPAddress: "203.0.113.7", UserAgent: "Mozilla/5.0"}, 3))
+	f.Add(encode(store.Record{Expires: now}, 1))
 	f.Add([]byte("SESS"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, data, err := decode(b)
@@ -29,7 +30,7 @@ func FuzzDecode(f *testing.F) {
 		if b[4] != format {
 			return // an older format: re-encoding upgrades it
 		}
-		if again := encode(data, h.created, h.expires, h.version, h.user); !bytes.Equal(again, b) {
+		if again := encode(h.record(data), h.version); !bytes.Equal(again, b) {
 			t.Fatalf("decode accepted %x, which encodes back as %x", b, again)
 		}
 	})
@@ -76,5 +77,48 @@ func TestFormat1StillReads(t *testing.T) {
 	}
 	if n, err := s.DeleteExpired(context.Background()); err != nil || n != 0 {
 		t.Fatalf("DeleteExpired = %d, %v", n, err)
+	}
+}
+
+// encodeFormat2 writes a file as the releases before format 3 did: a
+// version and a user ID, no IP address or user agent.
+func encodeFormat2(data []byte, created, expires time.Time, version uint64, user string) []byte {
+	size := headerLen2 + len(user)
+	buf := make([]byte, size+len(data)+crcLen)
+	copy(buf, magic)
+	buf[4] = 2
+	binary.BigEndian.PutUint64(buf[8:], uint64(nanotime.From(created)))
+	binary.BigEndian.PutUint64(buf[16:], uint64(nanotime.From(expires)))
+	binary.BigEndian.PutUint32(buf[24:], uint32(len(data)))
+	binary.BigEndian.PutUint64(buf[28:], version)
+	binary.BigEndian.PutUint16(buf[36:], uint16(len(user)))
+	copy(buf[headerLen2:], user)
+	copy(buf[size:], data)
+	n := size + len(data)
+	binary.BigEndian.PutUint32(buf[n:], crc32.Checksum(buf[:n], castagnoli))
+	return buf
+}
+
+func TestFormat2StillReads(t *testing.T) {
+	now := time.Unix(1_900_000_000, 0)
+	dir := t.TempDir()
+	s, err := New(dir, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := store.NewID()
+	if err := os.WriteFile(filepath.Join(dir, name(id)), encodeFormat2([]byte("x"), now, now.Add(time.Hour), 7, "alice"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Load(context.Background(), id)
+	if err != nil || r.Version != 7 || string(r.Data) != "x" || r.UserID != "alice" || r.IPAddress != "" {
+		t.Fatalf("Load of a format 2 file: %+v, %v", r, err)
+	}
+	r.IPAddress, r.UserAgent = "203.0.113.7", "Mozilla/5.0"
+	if _, v, err := s.SaveIf(context.Background(), r); err != nil || v != 8 {
+		t.Fatalf("SaveIf over a format 2 file = %d, %v", v, err)
+	}
+	if got, err := s.Load(context.Background(), id); err != nil || got.UserAgent != "Mozilla/5.0" || got.IPAddress != "203.0.113.7" {
+		t.Fatalf("after the save in format 3: %+v, %v", got, err)
 	}
 }

@@ -77,11 +77,10 @@ func (s *Store) removeIfExpired(n string) (bool, error) {
 	if err == nil && s.now().Before(h.expires) {
 		return false, nil
 	}
-	user := ""
-	if err == nil && h.size > headerLen1 && len(b) >= h.size {
-		user = string(b[headerLen:h.size])
+	if err == nil && len(b) >= h.size {
+		h.texts(b)
 	}
-	if err := s.removeSession(n, user); err != nil {
+	if err := s.removeSession(n, h.user); err != nil {
 		return false, err
 	}
 	return true, nil

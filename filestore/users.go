@@ -118,7 +118,7 @@ func (s *Store) readSession(n, user string) (store.Record, bool, error) {
 	if err != nil || h.user != user || !s.now().Before(h.expires) {
 		return store.Record{}, false, nil
 	}
-	return store.Record{Data: data, Created: h.created, Expires: h.expires, Version: h.version, UserID: h.user}, true, nil
+	return h.record(data), true, nil
 }
 
 // UserSessions returns the live sessions tied to userID, dropping the

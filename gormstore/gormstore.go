@@ -50,8 +50,8 @@ type Options struct {
 
 // Store is a session store in a database table reached through GORM. It
 // implements [store.Store], [store.Toucher], [store.Swapper],
-// [store.Locker], [store.UserIndex], [store.Counter], [store.Pruner] and
-// [io.Closer].
+// [store.Locker], [store.UserIndex], [store.Lister], [store.Counter],
+// [store.Pruner] and [io.Closer].
 //
 // A Store is safe for concurrent use by multiple goroutines.
 type Store struct {
@@ -70,6 +70,7 @@ var (
 	_ store.Swapper   = (*Store)(nil)
 	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
+	_ store.Lister    = (*Store)(nil)
 	_ store.Counter   = (*Store)(nil)
 	_ store.Pruner    = (*Store)(nil)
 	_ io.Closer       = (*Store)(nil)
@@ -123,10 +124,10 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 	s.foundByRow = db.Dialector.Name() != "mysql"
 	s.upsert = clause.OnConflict{
 		Columns: []clause.Column{{Name: colID}},
-		// Exactly these columns: created_at, ip_address, user_agent and
-		// the lock keep their values. user_id is the record's, so a
+		// Exactly these columns: created_at and the lock keep their
+		// values. user_id, ip_address and user_agent are the record's, so a
 		// session re-tied to another user (or to none) moves with it.
-		DoUpdates: append(clause.AssignmentColumns([]string{colData, colExpiresAt, colLastActivity, colUserID}),
+		DoUpdates: append(clause.AssignmentColumns([]string{colData, colExpiresAt, colLastActivity, colUserID, colIPAddress, colUserAgent}),
 			clause.Assignment{
 				Column: clause.Column{Name: colVersion},
 				// Qualified: PostgreSQL finds a bare "version" ambiguous
@@ -147,7 +148,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	}
 	// Rows, not First/Take: a missing row is no error for GORM to log.
 	rows, err := s.db.WithContext(ctx).Table(s.table).
-		Select(colData, colCreatedAt, colExpiresAt, colVersion, colUserID).
+		Select(recordColumns).
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(token)}).
 		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
 		Limit(1).
@@ -173,34 +174,38 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	return r, nil
 }
 
-// scanRecord scans a row of data, created_at, expires_at, version and
-// user_id, after the columns in front (the id, for UserSessions).
+// recordColumns are the columns scanRecord reads, in its order.
+var recordColumns = []string{colData, colCreatedAt, colExpiresAt, colVersion, colUserID, colIPAddress, colUserAgent}
+
+// scanRecord scans a row of recordColumns, after the columns in front (the
+// id, for the listings).
 func scanRecord(rows *sql.Rows, front ...any) (store.Record, error) {
 	var (
-		r       store.Record
-		version int64
-		user    sql.NullString
+		r            store.Record
+		version      int64
+		user, ip, ua sql.NullString
 	)
 	// database/sql copies into a []byte destination, so Data is the
 	// caller's own slice.
-	if err := rows.Scan(append(front, &r.Data, &r.Created, &r.Expires, &version, &user)...); err != nil {
+	if err := rows.Scan(append(front, &r.Data, &r.Created, &r.Expires, &version, &user, &ip, &ua)...); err != nil {
 		return store.Record{}, err
 	}
 	if version > 0 {
 		r.Version = uint64(version)
 	}
-	r.UserID = user.String
+	r.UserID, r.IPAddress, r.UserAgent = user.String, ip.String, ua.String
 	r.Created = r.Created.UTC()
 	r.Expires = r.Expires.UTC()
 	return r, nil
 }
 
-// userColumn is the value of the user_id column for user: NULL for none.
-func userColumn(user string) *string {
-	if user == "" {
+// textColumn is the value of a nullable text column (user_id, ip_address,
+// user_agent) for s: NULL for none.
+func textColumn(s string) *string {
+	if s == "" {
 		return nil
 	}
-	return &user
+	return &s
 }
 
 // Save stores r with one atomic upsert and returns r.ID as the token. An
@@ -215,7 +220,7 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	}
 	now := s.utcNow()
 	if !r.Expires.After(now) {
-		if err := s.delete(ctx, "save", r.ID); err != nil {
+		if err := s.deleteRow(ctx, store.HashID(r.ID)); err != nil {
 			return "", err
 		}
 		return "", nil
@@ -241,7 +246,9 @@ func newRow(r store.Record, now time.Time) row {
 		ExpiresAt:    utc(r.Expires),
 		Created:      utc(created),
 		Version:      1,
-		UserID:       userColumn(r.UserID),
+		UserID:       textColumn(r.UserID),
+		IPAddress:    textColumn(r.IPAddress),
+		UserAgent:    textColumn(r.UserAgent),
 		LastActivity: now,
 	}
 }
@@ -305,12 +312,13 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
 		return err
 	}
-	return s.delete(ctx, "delete", id)
+	return s.deleteRow(ctx, store.HashID(id))
 }
 
-func (s *Store) delete(ctx context.Context, op, id string) error {
+// deleteRow deletes the row whose id column is handle.
+func (s *Store) deleteRow(ctx context.Context, handle string) error {
 	err := s.db.WithContext(ctx).Table(s.table).
-		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(id)}).
+		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: handle}).
 		Delete(&row{}).Error
 	if err != nil {
 		return store.BackendError(driver, err)

@@ -125,7 +125,7 @@ func newStore(t *testing.T, db *gorm.DB, opts gormstore.Options) (*gormstore.Sto
 
 // dbAbilities are the optional abilities the driver declares to the conformance
 // suite: exactly those it implements.
-const dbAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.Count | storetest.Prune
+const dbAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune
 
 func TestConformance(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, db *gorm.DB) {

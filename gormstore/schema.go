@@ -53,6 +53,8 @@ const (
 	colVersion      = "version"
 	colLastActivity = "last_activity"
 	colUserID       = "user_id"
+	colIPAddress    = "ip_address"
+	colUserAgent    = "user_agent"
 	colLockToken    = "lock_token"
 	colLockedUntil  = "locked_until"
 )

@@ -89,7 +89,9 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 				colData:         dataColumn(r.Data),
 				colExpiresAt:    utc(r.Expires),
 				colLastActivity: now,
-				colUserID:       userColumn(r.UserID),
+				colUserID:       textColumn(r.UserID),
+				colIPAddress:    textColumn(r.IPAddress),
+				colUserAgent:    textColumn(r.UserAgent),
 				colVersion:      gorm.Expr("? + 1", clause.Column{Name: colVersion}),
 			})
 		if res.Error != nil {

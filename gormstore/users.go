@@ -21,7 +21,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 		return nil, nil // stored as NULL: no session has the empty user
 	}
 	rows, err := s.db.WithContext(ctx).Table(s.table).
-		Select(colID, colData, colCreatedAt, colExpiresAt, colVersion, colUserID).
+		Select(append([]string{colID}, recordColumns...)).
 		Where(clause.Eq{Column: clause.Column{Name: colUserID}, Value: userID}).
 		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
 		Rows()

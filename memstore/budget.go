@@ -42,7 +42,7 @@ const (
 	// pendingWait bounds how long a Save waits for concurrent Saves that
 	// reserved the room it needs to store their sessions, so that it can
 	// evict them.
-	pendingWait = time.Second
+	pendingWait = 5 * time.Second
 
 	noExpiry = math.MaxInt64
 )
@@ -55,10 +55,11 @@ func tooLarge(size, max int64) error {
 	return fmt.Errorf("%w: memory: a session of %d bytes is over the store's whole budget of %d bytes (Options.MaxBytes, SESSION_MEMORY_LIMIT)", store.ErrTooLarge, size, max)
 }
 
-// sizeOf is what a session with dataCap bytes of data and the given user
-// costs the store (its index entry apart).
-func sizeOf(dataCap int, user string) int64 {
-	return entryOverhead + int64(dataCap) + int64(len(user))
+// sizeOf is what a session with dataCap bytes of data and text bytes of
+// user ID, IP address and user agent costs the store (its index entry
+// apart).
+func sizeOf(dataCap, text int) int64 {
+	return entryOverhead + int64(dataCap) + int64(text)
 }
 
 // size is what e costs the store, or 0 when it is not held yet.
@@ -66,7 +67,7 @@ func (e *entry) size(held bool) int64 {
 	if !held {
 		return 0
 	}
-	return sizeOf(cap(e.data), e.userID)
+	return sizeOf(cap(e.data), len(e.userID)+len(e.ip)+len(e.ua))
 }
 
 // over reports whether the store holds more than its bounds allow.

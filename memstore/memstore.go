@@ -64,7 +64,7 @@ type Options struct {
 
 // Store is an in-memory session store. It implements [store.Store],
 // [store.Toucher], [store.Swapper], [store.Locker], [store.UserIndex],
-// [store.Counter], [store.Pruner] and [io.Closer].
+// [store.Lister], [store.Counter], [store.Pruner] and [io.Closer].
 //
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
@@ -100,6 +100,7 @@ var (
 	_ store.Swapper   = (*Store)(nil)
 	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
+	_ store.Lister    = (*Store)(nil)
 	_ store.Counter   = (*Store)(nil)
 	_ store.Pruner    = (*Store)(nil)
 )
@@ -119,6 +120,7 @@ type entry struct {
 	created, expires int64 // Unix nanoseconds (nanotime)
 	version          uint64
 	userID           string
+	ip, ua           string       // where the session signed in from
 	lastUse          atomic.Int64 // Unix nanoseconds of the last Load or Save
 }
 
@@ -149,7 +151,8 @@ func (s *Store) shardFor(k *key) *shard {
 
 // record returns e as a Record (without its ID), with a copy of its data.
 func (e *entry) record() store.Record {
-	r := store.Record{Created: nanotime.To(e.created), Expires: nanotime.To(e.expires), Version: e.version, UserID: e.userID}
+	r := store.Record{Created: nanotime.To(e.created), Expires: nanotime.To(e.expires), Version: e.version,
+		UserID: e.userID, IPAddress: e.ip, UserAgent: e.ua}
 	if len(e.data) > 0 {
 		r.Data = append([]byte(nil), e.data...)
 	}
@@ -217,14 +220,15 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	if expires <= now {
 		return "", 0, s.putExpired(sh, k, now, r.Version, cas)
 	}
-	if size := sizeOf(len(r.Data), r.UserID); s.maxBytes > 0 && size > s.maxBytes {
+	text := len(r.UserID) + len(r.IPAddress) + len(r.UserAgent)
+	if size := sizeOf(len(r.Data), text); s.maxBytes > 0 && size > s.maxBytes {
 		return "", 0, tooLarge(size, s.maxBytes)
 	}
 	var data []byte
 	if len(r.Data) > 0 {
 		data = append([]byte(nil), r.Data...)
 	}
-	size := sizeOf(cap(data), r.UserID)
+	size := sizeOf(cap(data), text)
 	sh.mu.RLock()
 	old, held := sh.m[k]
 	growth, added := size-old.size(held), int64(0)
@@ -266,6 +270,9 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		s.retie(k, e, r.UserID)
 	}
 	e.data, e.created, e.expires, e.version = data, nanotime.From(r.Created), expires, version
+	if e.ip != r.IPAddress || e.ua != r.UserAgent { // the store keeps no caller's memory
+		e.ip, e.ua = strings.Clone(r.IPAddress), strings.Clone(r.UserAgent)
+	}
 	e.touch(now)
 	sh.mu.Unlock()
 	s.settled(added)

@@ -113,11 +113,8 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 	if err := ctx.Err(); err != nil {
 		return store.BackendError(driver, err)
 	}
-	var k key
-	if len(handle) != 2*len(k) {
-		return nil
-	}
-	if _, err := hex.Decode(k[:], []byte(handle)); err != nil {
+	k, ok := keyOf(handle)
+	if !ok {
 		return nil
 	}
 	sh := s.shardFor(&k)

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 
@@ -17,47 +16,21 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, store.BackendError(driver, err)
 	}
-	var n atomic.Int64
-	count := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			if isSessionKey(iter.Val()[len(s.prefix):]) {
-				n.Add(1)
+	n := 0
+	err := s.scan(ctx, func(_ context.Context, _ redis.Cmdable, keys []string) bool {
+		for _, k := range keys {
+			if isSessionKey(k[len(s.prefix):]) {
+				n++
 			}
 		}
-		return iter.Err()
-	}
-	var err error
-	switch c := s.client.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, count)
-	case *redis.Client:
-		err = count(ctx, c)
-	default:
-		iter := s.client.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			if isSessionKey(iter.Val()[len(s.prefix):]) {
-				n.Add(1)
-			}
-		}
-		err = iter.Err()
-	}
+		return true
+	})
 	if err != nil {
 		return 0, store.BackendError(driver, err)
 	}
-	return int(n.Load()), nil
+	return n, nil
 }
 
 // isSessionKey reports whether the part of a key after the prefix names a
 // session: exactly the 64 lowercase hex digits of store.HashID.
-func isSessionKey(rest string) bool {
-	if len(rest) != 64 {
-		return false
-	}
-	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+func isSessionKey(rest string) bool { return isHandle(rest) }

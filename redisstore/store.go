@@ -32,7 +32,7 @@ type Options struct {
 
 // Store keeps sessions in Redis. It implements [store.Store],
 // [store.Toucher], [store.Swapper], [store.Locker], [store.UserIndex],
-// [store.Counter] and [io.Closer]. It has no [store.Pruner]: Redis expires
+// [store.Lister], [store.Counter] and [io.Closer]. It has no [store.Pruner]: Redis expires
 // keys by itself. A Store is safe for concurrent use by multiple goroutines
 // (as the go-redis client it wraps is); it holds no state of its own
 // besides its configuration.
@@ -48,6 +48,7 @@ var (
 	_ store.Swapper   = (*Store)(nil)
 	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
+	_ store.Lister    = (*Store)(nil)
 	_ store.Counter   = (*Store)(nil)
 	_ io.Closer       = (*Store)(nil)
 )
@@ -96,9 +97,13 @@ func Addrs(client redis.UniversalClient) []string {
 // creation time as big-endian int64 Unix nanoseconds, the length of the user
 // ID as a big-endian uint32, the user ID, then the data. Format 2, which it
 // writes for a session without a user: the format byte, the version, the
-// creation time, then the data. Format 1, written by earlier releases and
-// still read: the format byte, the creation time, then the data; its version
-// counts as 1. Formats 1 and 2 have no user.
+// creation time, then the data. Format 4, for a session whose sign-in
+// recorded an IP address or a user agent: format 3's header and user ID,
+// then the IP address's length (big-endian uint16) and the IP address, the
+// user agent's length (uint16) and the user agent, then the data. Format 1,
+// written by earlier releases and still read: the format byte, the
+// creation time, then the data; its version counts as 1. Formats 1 and 2
+// have no user. Every script reads the user ID of formats 3 and 4 alike.
 const (
 	formatV1 = 1
 	headerV1 = 1 + 8
@@ -106,6 +111,7 @@ const (
 	headerV2 = 1 + 8 + 8
 	formatV3 = 3
 	headerV3 = 1 + 8 + 8 + 4 // then the user ID, then the data
+	formatV4 = 4             // format 3's header and user ID, then the IP address and the user agent
 )
 
 // saveScript is Save and SaveIf in one round trip on one key, so it works
@@ -138,7 +144,7 @@ local old = redis.call('GET', key)
 if old then
   local f = string.byte(old, 1)
   local ok = f == 2 and #old >= 17 or f == 1 and #old >= 9
-  if f == 3 and #old >= 21 then
+  if (f == 3 or f == 4) and #old >= 21 then
     local a, b, c, d = string.byte(old, 18, 21)
     local n = ((a * 256 + b) * 256 + c) * 256 + d
     ok = #old >= 21 + n
@@ -187,7 +193,8 @@ if redis.call('PEXPIREAT', KEYS[1], ARGV[1]) == 0 then
   return false
 end
 local h = redis.call('GETRANGE', KEYS[1], 0, 20)
-if #h < 21 or string.byte(h, 1) ~= 3 then
+local f = string.byte(h, 1)
+if #h < 21 or f ~= 3 and f ~= 4 then
   return ''
 end
 local a, b, c, d = string.byte(h, 18, 21)
@@ -265,11 +272,13 @@ func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Ti
 	}
 	return store.Record{
 		// Converting the string copies: the caller owns Data.
-		Data:    []byte(v.data),
-		Created: v.created,
-		Expires: expires,
-		Version: v.version,
-		UserID:  v.user,
+		Data:      []byte(v.data),
+		Created:   v.created,
+		Expires:   expires,
+		Version:   v.version,
+		UserID:    v.user,
+		IPAddress: v.ip,
+		UserAgent: v.ua,
 	}, nil
 }
 
@@ -278,6 +287,7 @@ type value struct {
 	version uint64
 	created time.Time
 	user    string
+	ip, ua  string
 	data    string
 }
 
@@ -286,7 +296,7 @@ type value struct {
 func decode(val string) (v value, ok bool) {
 	var created string // 8 bytes
 	switch {
-	case len(val) >= headerV3 && val[0] == formatV3:
+	case len(val) >= headerV3 && (val[0] == formatV3 || val[0] == formatV4):
 		n := uint64(binary.BigEndian.Uint32([]byte(val[17:headerV3])))
 		if uint64(len(val)-headerV3) < n {
 			return value{}, false
@@ -295,6 +305,14 @@ func decode(val string) (v value, ok bool) {
 		created = val[9:17]
 		v.user = val[headerV3 : headerV3+int(n)]
 		v.data = val[headerV3+int(n):]
+		if val[0] == formatV4 {
+			var ok1, ok2 bool
+			v.ip, v.data, ok1 = cutText(v.data)
+			v.ua, v.data, ok2 = cutText(v.data)
+			if !ok1 || !ok2 {
+				return value{}, false
+			}
+		}
 	case len(val) >= headerV2 && val[0] == formatV2:
 		v.version = binary.BigEndian.Uint64([]byte(val[1:9]))
 		created, v.data = val[9:17], val[headerV2:]
@@ -306,6 +324,19 @@ func decode(val string) (v value, ok bool) {
 	}
 	v.created = nanotime.To(int64(binary.BigEndian.Uint64([]byte(created))))
 	return v, true
+}
+
+// cutText cuts a text of format 4 (a big-endian uint16 length, then the
+// bytes) from the front of s.
+func cutText(s string) (text, rest string, ok bool) {
+	if len(s) < 2 {
+		return "", "", false
+	}
+	n := int(binary.BigEndian.Uint16([]byte(s[:2])))
+	if len(s)-2 < n {
+		return "", "", false
+	}
+	return s[2 : 2+n], s[2+n:], true
 }
 
 // Save stores r under r.ID, so that the key expires at r.Expires (to the
@@ -356,7 +387,7 @@ func (s *Store) put(ctx context.Context, r store.Record, expected string) (strin
 		user = ""
 	}
 	if was != "" && was != user {
-		if err := s.unindex(ctx, was, r.ID); err != nil {
+		if err := s.unindex(ctx, was, store.HashID(r.ID)); err != nil {
 			return "", 0, store.BackendError(driver, err)
 		}
 	}
@@ -378,32 +409,57 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 	if r.Expires.After(now) {
 		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
 	}
-	if uint64(len(r.UserID)) > math.MaxUint32 {
-		return 0, "", fmt.Errorf("user ID of %d bytes", len(r.UserID))
-	}
-	format, size := formatV2, 8+len(r.Data)
-	if r.UserID != "" {
-		format, size = formatV3, 8+4+len(r.UserID)+len(r.Data)
-	}
-	val := make([]byte, 8, size)
-	created := nanotime.From(r.Created)
-	binary.BigEndian.PutUint64(val, uint64(created))
-	if format == formatV3 {
-		val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))
-		val = append(val, r.UserID...)
-	}
-	val = append(val, r.Data...)
-	res, err := saveScript.Run(ctx, s.client, []string{key},
-		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), []byte{byte(format)}, val).Slice()
+	format, val, err := encodeValue(r)
 	if err != nil {
 		return 0, "", err
 	}
+	res, err := saveScript.Run(ctx, s.client, []string{key},
+		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), []byte{format}, val).Slice()
+	if err != nil {
+		return 0, "", err
+	}
+	if len(res) != 2 {
+		return 0, "", fmt.Errorf("unexpected script reply %q", res)
+	}
 	version, _ := res[0].(string)
 	user, _ := res[1].(string)
-	if len(res) != 2 || len(version) != 8 {
+	if len(version) != 8 {
 		return 0, "", fmt.Errorf("unexpected script reply %q", res)
 	}
 	return binary.BigEndian.Uint64([]byte(version)), user, nil
+}
+
+// encodeValue returns the format byte of r's value and what follows the
+// version in it (see the formats above): the creation time, the user ID
+// and the sign-in's IP address and user agent as the format has them, then
+// the data.
+func encodeValue(r store.Record) (byte, []byte, error) {
+	if uint64(len(r.UserID)) > math.MaxUint32 {
+		return 0, nil, fmt.Errorf("user ID of %d bytes", len(r.UserID))
+	}
+	if len(r.IPAddress) > math.MaxUint16 || len(r.UserAgent) > math.MaxUint16 {
+		return 0, nil, fmt.Errorf("an IP address or user agent over %d bytes", math.MaxUint16)
+	}
+	format := byte(formatV2)
+	switch {
+	case r.IPAddress != "" || r.UserAgent != "":
+		format = formatV4
+	case r.UserID != "":
+		format = formatV3
+	}
+	val := make([]byte, 8, 8+4+len(r.UserID)+4+len(r.IPAddress)+len(r.UserAgent)+len(r.Data))
+	binary.BigEndian.PutUint64(val, uint64(nanotime.From(r.Created)))
+	if format >= formatV3 {
+		val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))
+		val = append(val, r.UserID...)
+	}
+	if format == formatV4 {
+		val = binary.BigEndian.AppendUint16(val, uint16(len(r.IPAddress)))
+		val = append(val, r.IPAddress...)
+		val = binary.BigEndian.AppendUint16(val, uint16(len(r.UserAgent)))
+		val = append(val, r.UserAgent...)
+	}
+	return format, append(val, r.Data...), nil
 }
 
 // deleteScript deletes a session's key and returns the user ID its value
@@ -413,7 +469,8 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 var deleteScript = redis.NewScript(`
 local h = redis.call('GETRANGE', KEYS[1], 0, 20)
 local user = ''
-if #h >= 21 and string.byte(h, 1) == 3 then
+local f = string.byte(h, 1)
+if #h >= 21 and (f == 3 or f == 4) then
   local a, b, c, d = string.byte(h, 18, 21)
   local n = ((a * 256 + b) * 256 + c) * 256 + d
   if n > 0 then
@@ -433,14 +490,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
 		return err
 	}
-	user, err := deleteScript.Run(ctx, s.client, []string{s.key(id)}).Text()
-	if err == nil && user != "" {
-		err = s.unindex(ctx, user, id)
-	}
-	if err != nil {
-		return store.BackendError(driver, err)
-	}
-	return nil
+	return s.deleteKey(ctx, store.HashID(id))
 }
 
 // Touch moves the expiry of the session with the given ID to expires (to

@@ -19,7 +19,7 @@ import (
 
 // redisAbilities are the optional abilities the driver declares to the conformance
 // suite: exactly those it implements.
-const redisAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.Count
+const redisAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count
 
 func TestConformance(t *testing.T) {
 	for _, b := range backends {

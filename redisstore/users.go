@@ -55,10 +55,10 @@ func (s *Store) index(ctx context.Context, user, id string, expires, now time.Ti
 	return err
 }
 
-// unindex takes the session id out of user's index: one ZREM, after which
-// Redis removes an index left empty.
-func (s *Store) unindex(ctx context.Context, user, id string) error {
-	return s.client.ZRem(ctx, s.userKey(user), store.HashID(id)).Err()
+// unindex takes the session with the given handle out of user's index:
+// one ZREM, after which Redis removes an index left empty.
+func (s *Store) unindex(ctx context.Context, user, handle string) error {
+	return s.client.ZRem(ctx, s.userKey(user), handle).Err()
 }
 
 // isHandle reports whether h has the shape of a handle: HashID's 64
@@ -144,14 +144,15 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 }
 
 // deleteUserScript deletes a session only if it is tied to the given user
-// (a value in format 3 whose user ID is ARGV[1]), in one round trip on one
-// key. It returns the number of keys deleted.
+// (a value in format 3 or 4 whose user ID is ARGV[1]), in one round trip
+// on one key. It returns the number of keys deleted.
 //
 //	KEYS[1]  the session's key
 //	ARGV[1]  the user ID, not empty
 var deleteUserScript = redis.NewScript(`
 local h = redis.call('GETRANGE', KEYS[1], 0, 20)
-if #h < 21 or string.byte(h, 1) ~= 3 then
+local f = string.byte(h, 1)
+if #h < 21 or f ~= 3 and f ~= 4 then
   return 0
 end
 local a, b, c, d = string.byte(h, 18, 21)

@@ -31,6 +31,13 @@ type Record struct {
 	// implement UserIndex keep it and find sessions by it; others ignore
 	// it. Empty means no user.
 	UserID string
+	// IPAddress and UserAgent are where the session signed in from (the
+	// manager's Login), kept beside the data so that a listing of sessions
+	// needs not decode it. Stores that implement UserIndex or Lister keep
+	// them (in clear: they are metadata, like the times and the user);
+	// others may ignore them.
+	IPAddress string
+	UserAgent string
 }
 
 // Store is the contract every storage driver implements.
@@ -95,7 +102,8 @@ type Locker interface {
 	Lock(ctx context.Context, id string, lease time.Duration) (unlock func(context.Context) error, err error)
 }
 
-// UserSession is one of a user's sessions, as UserIndex lists it.
+// UserSession is one session as a listing returns it (UserIndex's, and
+// Lister's).
 type UserSession struct {
 	// Handle names the session for DeleteUserSession: HashID of its ID.
 	// It is not a token: it opens nothing.
@@ -114,6 +122,22 @@ type UserIndex interface {
 	// DeleteUserSession deletes the session with the given handle if it
 	// belongs to userID. Deleting a missing session is not an error.
 	DeleteUserSession(ctx context.Context, userID, handle string) error
+}
+
+// Lister is implemented by stores that can walk every live session, for
+// operations tools and admin pages (scs's Iterate, Django's
+// clearsessions).
+type Lister interface {
+	// List calls fn with each live session, in no particular order, until
+	// fn returns false or every session was seen. A session's Record has no
+	// ID. It streams: the memory it uses does not grow with the number of
+	// sessions. A session saved or deleted during the walk may or may not
+	// be seen; a store may say when one can be seen twice.
+	List(ctx context.Context, fn func(UserSession) bool) error
+	// DeleteHandle deletes the session with the given handle (see
+	// UserSession). A missing session, or a handle that names none, is not
+	// an error.
+	DeleteHandle(ctx context.Context, handle string) error
 }
 
 // Counter is implemented by stores that can count their live sessions

@@ -2,9 +2,11 @@
 // cron jobs and incidents. It reads the same SESSION_* environment as the
 // application (see session.ConfigFromEnv and session.NewStore):
 //
-//	sessionctl prune          # delete expired sessions (file and db drivers)
-//	sessionctl count          # print how many sessions are live
-//	sessionctl revoke USER_ID # end every session of a user
+//	sessionctl prune              # delete expired sessions (file and db drivers)
+//	sessionctl count              # print how many sessions are live
+//	sessionctl list [--user U] [--json]  # list the live sessions (never an ID)
+//	sessionctl end HANDLE         # end one session, by the handle list printed
+//	sessionctl revoke USER_ID     # end every session of a user
 //
 // For SESSION_DRIVER=db it opens the database itself, like the demo:
 // SESSION_DB_DRIVER is sqlite (the default; SESSION_DB_DSN is then the
@@ -22,7 +24,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,6 +83,8 @@ Usage:
 Commands:
   prune     delete expired sessions (file and db drivers)
   count     print the number of live sessions
+  list      list the live sessions: handle, user, times, IP address, user agent
+  end       end one session by its handle: sessionctl end HANDLE
   revoke    end every session of a user: sessionctl revoke USER_ID
 
 Run "sessionctl COMMAND -h" for a command's flags.
@@ -91,6 +97,8 @@ type command struct {
 	args  string // the positional arguments, for the usage line
 	about string // what it does, for its help
 	nargs int    // how many positional arguments it takes
+	// flags defines the command's own flags on fs, into e's fields.
+	flags func(fs *flag.FlagSet, e *env)
 	run   func(ctx context.Context, e *env, args []string) error
 }
 
@@ -108,6 +116,27 @@ it says so and exits 0.`,
 		about: `Print the number of live sessions (a single number). It may scan the
 whole store.`,
 		run: count,
+	},
+	{
+		name: "list",
+		about: `List the live sessions, one a line: handle, user ("-" for none), created,
+last active and expires (RFC 3339, UTC), IP address and user agent (where
+the sign-in recorded them), separated by tabs. Never an ID: the handle opens
+nothing, and "sessionctl end HANDLE" ends that session. With --user, only
+that user's sessions (from the user index); with --json, a JSON array of
+objects. The whole store is walked a page at a time.`,
+		flags: func(fs *flag.FlagSet, e *env) {
+			fs.StringVar(&e.user, "user", "", "list only this user's sessions")
+			fs.BoolVar(&e.json, "json", false, "print a JSON array")
+		},
+		run: list,
+	},
+	{
+		name:  "end",
+		args:  "HANDLE",
+		about: `End the session with the given handle (as "sessionctl list" prints it).`,
+		nargs: 1,
+		run:   end,
 	},
 	{
 		name: "revoke",
@@ -169,20 +198,22 @@ func names() string {
 	return strings.Join(s, ", ")
 }
 
-// flags returns the command's flag set, writing its errors to out.
-func (c *command) flags(out io.Writer, timeout *time.Duration) *flag.FlagSet {
+// flagSet returns the command's flag set, writing its errors to out.
+func (c *command) flagSet(out io.Writer, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("sessionctl "+c.name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {} // run prints the usage itself, to stdout for -h
-	fs.DurationVar(timeout, "timeout", 0, "give up after this long (e.g. 30s, 5m); 0 means no limit")
+	fs.DurationVar(&e.timeout, "timeout", 0, "give up after this long (e.g. 30s, 5m); 0 means no limit")
+	if c.flags != nil {
+		c.flags(fs, e)
+	}
 	return fs
 }
 
 // usage is the command's help text.
 func (c *command) usage(fs *flag.FlagSet) string {
 	if fs == nil {
-		var d time.Duration
-		fs = c.flags(io.Discard, &d)
+		fs = c.flagSet(io.Discard, &env{})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: sessionctl %s [flags]", c.name)
@@ -197,8 +228,8 @@ func (c *command) usage(fs *flag.FlagSet) string {
 }
 
 func (c *command) execute(args []string, stdout, stderr io.Writer) int {
-	var timeout time.Duration
-	fs := c.flags(stderr, &timeout)
+	e := &env{name: c.name, stdout: stdout}
+	fs := c.flagSet(stderr, e)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, c.usage(fs))
@@ -222,12 +253,11 @@ func (c *command) execute(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if timeout > 0 {
+	if e.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
 		defer cancel()
 	}
-	e := &env{name: c.name, stdout: stdout}
 	err := c.run(ctx, e, fs.Args())
 	if cerr := e.close(); err == nil {
 		err = cerr
@@ -242,11 +272,14 @@ func (c *command) execute(args []string, stdout, stderr io.Writer) int {
 // env is what a command works with: the configuration, and the store and
 // database it opened, closed when the command ends.
 type env struct {
-	name   string
-	stdout io.Writer
-	cfg    session.Config
-	db     *gorm.DB
-	store  session.Store
+	name    string
+	stdout  io.Writer
+	timeout time.Duration
+	user    string // list --user
+	json    bool   // list --json
+	cfg     session.Config
+	db      *gorm.DB
+	store   session.Store
 }
 
 // errNothing reports a driver that keeps nothing sessionctl can reach. It
@@ -379,13 +412,7 @@ func revoke(ctx context.Context, e *env, args []string) error {
 	if strings.TrimSpace(user) == "" {
 		return errors.New("USER_ID is empty")
 	}
-	if err := e.config(); err != nil {
-		return err
-	}
-	if err := e.open(); err != nil {
-		return err
-	}
-	m, err := session.New(e.store, e.cfg)
+	m, err := e.manager()
 	if err != nil {
 		return err
 	}
@@ -400,6 +427,104 @@ func revoke(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "ended %d %s of user %q\n", n, plural(n, "session"), user)
+	return nil
+}
+
+// manager opens the store and returns a manager on it.
+func (e *env) manager() (*session.Manager, error) {
+	if err := e.config(); err != nil {
+		return nil, err
+	}
+	if err := e.open(); err != nil {
+		return nil, err
+	}
+	return session.New(e.store, e.cfg)
+}
+
+func list(ctx context.Context, e *env, _ []string) error {
+	m, err := e.manager()
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(e.stdout)
+	defer w.Flush()
+	n := 0
+	show := func(s session.SessionInfo) bool {
+		if e.json {
+			sep := ",\n  "
+			if n == 0 {
+				sep = "[\n  "
+			}
+			b, _ := json.Marshal(listed(s))
+			fmt.Fprintf(w, "%s%s", sep, b)
+		} else {
+			user := s.User
+			if user == "" {
+				user = "-"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Handle, user, stamp(s.Created), stamp(s.LastActivity), stamp(s.Expires), orDash(s.IPAddress), orDash(s.UserAgent))
+		}
+		n++
+		return true
+	}
+	if e.user != "" {
+		var sessions []session.SessionInfo
+		sessions, err = m.UserSessions(ctx, e.user)
+		for _, s := range sessions {
+			show(s)
+		}
+	} else {
+		err = m.Sessions(ctx, show)
+	}
+	if errors.Is(err, session.ErrNoListing) || errors.Is(err, session.ErrNoUserIndex) {
+		return fmt.Errorf("the %s driver cannot list its sessions (%T)", e.cfg.Driver, e.store)
+	}
+	if e.json {
+		if n == 0 {
+			fmt.Fprint(w, "[")
+		}
+		fmt.Fprint(w, "\n]\n")
+	}
+	return err
+}
+
+// listedSession is one session of "sessionctl list --json".
+type listedSession struct {
+	Handle       string    `json:"handle"`
+	User         string    `json:"user,omitempty"`
+	Created      time.Time `json:"created"`
+	LastActivity time.Time `json:"last_active"`
+	Expires      time.Time `json:"expires"`
+	IPAddress    string    `json:"ip_address,omitempty"`
+	UserAgent    string    `json:"user_agent,omitempty"`
+}
+
+func listed(s session.SessionInfo) listedSession {
+	return listedSession{s.Handle, s.User, s.Created.UTC(), s.LastActivity.UTC(), s.Expires.UTC(), s.IPAddress, s.UserAgent}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func end(ctx context.Context, e *env, args []string) error {
+	m, err := e.manager()
+	if err != nil {
+		return err
+	}
+	err = m.EndSession(ctx, args[0])
+	if errors.Is(err, session.ErrNoListing) {
+		return fmt.Errorf("the %s driver cannot end a session by handle (%T)", e.cfg.Driver, e.store)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "ended session %s (if it was live)\n", args[0])
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -275,7 +276,7 @@ func TestHelp(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	setEnv(t, "SESSION_DRIVER", "file", "SESSION_FILE_PATH", t.TempDir())
 	want(t, 2, "", "Commands:" /* no arguments */)
-	want(t, 2, "", `unknown command "purge"; the commands are prune, count, revoke`, "purge")
+	want(t, 2, "", `unknown command "purge"; the commands are prune, count, list, end, revoke`, "purge")
 	want(t, 2, "", `unknown command "nope"`, "help", "nope")
 	want(t, 2, "", "unknown flag -v", "-v")
 	want(t, 2, "", "flag provided but not defined: -x", "count", "-x")
@@ -329,4 +330,54 @@ func TestDefaultSQLiteFileIsNotCreated(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "storage")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("sessionctl created storage/: %v", err)
 	}
+}
+
+// TestListAndEnd: "list" prints every live session, a line each, without
+// an ID (the handle opens nothing), "--user" only a user's, "--json" a JSON
+// array; "end HANDLE" ends one of them.
+func TestListAndEnd(t *testing.T) {
+	dir := t.TempDir()
+	cfg := session.Config{Driver: "file", FilePath: dir}
+	ids := populate(t, cfg, nil, "alice", "bob", "")
+	setEnv(t, "SESSION_DRIVER", "file", "SESSION_FILE_PATH", dir)
+
+	r := want(t, 0, "-", "", "list")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("list printed %d lines, want 3:\n%s", len(lines), r.stdout)
+	}
+	users := map[string]string{}
+	for _, l := range lines {
+		f := strings.Split(l, "\t")
+		if len(f) != 7 {
+			t.Fatalf("a line of %d fields: %q", len(f), l)
+		}
+		users[f[1]] = f[0]
+		if _, err := time.Parse(time.RFC3339, f[2]); err != nil {
+			t.Errorf("created %q: %v", f[2], err)
+		}
+	}
+	for _, id := range ids {
+		if strings.Contains(r.stdout, id) {
+			t.Fatal("list printed a session ID")
+		}
+	}
+	if users["alice"] != session.Handle(ids[0]) || users["bob"] != session.Handle(ids[1]) || users["-"] != session.Handle(ids[2]) {
+		t.Fatalf("list: %v", users)
+	}
+	r = want(t, 0, "-", "", "list", "--user", "alice", "--json")
+	var got []struct {
+		Handle, User string
+		IPAddress    string `json:"ip_address"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 || got[0].User != "alice" || got[0].Handle != session.Handle(ids[0]) || got[0].IPAddress != "192.0.2.1" {
+		t.Fatalf("list --user alice --json: %v, %+v\n%s", err, got, r.stdout)
+	}
+	want(t, 0, "ended session "+session.Handle(ids[1])+" (if it was live)\n", "", "end", session.Handle(ids[1]))
+	if loads(t, cfg, nil, ids[1]) || !loads(t, cfg, nil, ids[0]) {
+		t.Fatal("end ended the wrong session")
+	}
+	want(t, 0, "[\n]\n", "", "list", "--json", "--user", "nobody")
+	setEnv(t, "SESSION_DRIVER", "cookie", "SESSION_SECRET", "q8Jz3V0mX9pL2rT7wY5uN1cB6hG4kD8sA0fE3jR7tZ2yQ9vM")
+	want(t, 1, "", "the cookie driver keeps sessions in the browsers", "list")
 }

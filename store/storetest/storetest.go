@@ -13,7 +13,8 @@
 // # Abilities
 //
 // The optional abilities ([store.Toucher], [store.Swapper], [store.Locker],
-// [store.UserIndex], [store.Counter], [store.Pruner]) are declared in
+// [store.UserIndex], [store.Lister], [store.Counter], [store.Pruner]) are
+// declared in
 // [Options.Abilities]. The suite checks the declaration against the store
 // (a declared ability the store does not implement fails, and so does an
 // implemented one that is not declared, so that an ability can never
@@ -68,6 +69,7 @@ const (
 	CompareAndSet                     // store.Swapper
 	Lock                              // store.Locker
 	UserIndex                         // store.UserIndex
+	List                              // store.Lister
 	Count                             // store.Counter
 	Prune                             // store.Pruner
 
@@ -86,6 +88,7 @@ var abilities = []struct {
 	{CompareAndSet, "CompareAndSet (store.Swapper)", func(s store.Store) bool { _, ok := s.(store.Swapper); return ok }},
 	{Lock, "Lock (store.Locker)", func(s store.Store) bool { _, ok := s.(store.Locker); return ok }},
 	{UserIndex, "UserIndex (store.UserIndex)", func(s store.Store) bool { _, ok := s.(store.UserIndex); return ok }},
+	{List, "List (store.Lister)", func(s store.Store) bool { _, ok := s.(store.Lister); return ok }},
 	{Count, "Count (store.Counter)", func(s store.Store) bool { _, ok := s.(store.Counter); return ok }},
 	{Prune, "Prune (store.Pruner)", func(s store.Store) bool { _, ok := s.(store.Pruner); return ok }},
 }
@@ -203,7 +206,8 @@ var cases = []testCase{
 	{"SaveIfDeletedStaysDeleted", "SaveIf over a deleted record is ErrConflict: it never brings the record back", CompareAndSet, (*suite).saveIfDeleted},
 	{"SaveIfExpired", "SaveIf with a past expiry deletes; an expired record counts as none", CompareAndSet, (*suite).saveIfExpired},
 	{"SaveIfRace", "of writers racing with one version, exactly one wins", CompareAndSet, (*suite).saveIfRace},
-	{"UserSessions", "UserSessions lists exactly the live sessions tied to a user, without IDs; DeleteUserSession ends one only for its user", UserIndex, (*suite).userSessions},
+	{"UserSessions", "UserSessions lists exactly the live sessions tied to a user, with their IP address and user agent and without IDs; DeleteUserSession ends one only for its user", UserIndex, (*suite).userSessions},
+	{"List", "List calls fn once with each live session, its handle and its record without the ID, and stops when fn returns false; DeleteHandle ends one", List, (*suite).list},
 	{"Count", "Count counts each live record once", Count, (*suite).count},
 	{"LockOneHolderAtATime", "a lock has one holder at a time", Lock, (*suite).lockOneHolder},
 	{"LockTimeout", "a Lock that waits past its context is ErrLockTimeout", Lock, (*suite).lockTimeout},

@@ -12,7 +12,7 @@ import (
 )
 
 // all is every ability the memory store has.
-const all = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.Count | storetest.Prune
+const all = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune
 
 func newMem(now func() time.Time) (store.Store, error) {
 	return memstore.New(memstore.Options{Now: now}), nil

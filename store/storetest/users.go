@@ -54,22 +54,23 @@ func (s *suite) userSessions(t tb) {
 	ctx := context.Background()
 	save := func(user, data string) store.Record {
 		r := record(clock, []byte(data))
-		r.UserID = user
+		r.UserID, r.IPAddress, r.UserAgent = user, "203.0.113.7", "Browser/"+data
 		mustSave(t, st, r)
 		return r
 	}
 	a1, a2 := save("alice", "laptop"), save("alice", "phone")
 	b1 := save("bob", "desktop")
 	save("", "anonymous")
-	if got := mustLoad(t, st, a1.ID); got.UserID != "alice" {
-		t.Fatalf("Load lost the UserID: %q", got.UserID)
+	if got := mustLoad(t, st, a1.ID); got.UserID != "alice" || got.IPAddress != "203.0.113.7" || got.UserAgent != "Browser/laptop" {
+		t.Fatalf("Load lost the UserID, IPAddress or UserAgent: %q, %q, %q", got.UserID, got.IPAddress, got.UserAgent)
 	}
 	if got, want := handles(t, ui, "alice"), sorted(a1.ID, a2.ID); !equal(got, want) {
 		t.Fatalf("alice's sessions = %v, want %v", got, want)
 	}
 	list, _ := ui.UserSessions(ctx, "alice")
 	for _, us := range list {
-		if string(us.Record.Data) != "laptop" && string(us.Record.Data) != "phone" || !sameTime(us.Record.Expires, a1.Expires) {
+		if string(us.Record.Data) != "laptop" && string(us.Record.Data) != "phone" || !sameTime(us.Record.Expires, a1.Expires) ||
+			us.Record.UserAgent != "Browser/"+string(us.Record.Data) || us.Record.IPAddress != "203.0.113.7" {
 			t.Errorf("listed record %+v", us.Record)
 		}
 	}
