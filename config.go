@@ -126,6 +126,16 @@ type Config struct {
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 
+	// Encrypt seals each session's data before the store sees it, and
+	// opens it after every load (SESSION_ENCRYPT: true, or migrate for the
+	// switch-over of a store of plain sessions), with XChaCha20-Poly1305
+	// under a key derived from Secret for this purpose only, bound to the
+	// session's hashed ID; PreviousSecrets open older records. For the
+	// file, redis and db drivers (the memory driver keeps nothing at rest,
+	// and the cookie driver seals its cookies already). What stays in clear
+	// is metadata: the times, the user ID, the IP address and user agent.
+	Encrypt Encryption
+
 	// Driver settings. NewStore (and the driver it builds) reads the fields
 	// below; the Manager does not, except Secret and PreviousSecrets.
 
@@ -243,6 +253,13 @@ func configFrom(get func(string) string) (Config, error) {
 		default:
 			return c, bad("SESSION_SAMESITE", v, "accepted values are lax, strict, none")
 		}
+	}
+	if v := get("SESSION_ENCRYPT"); v != "" {
+		e, err := parseEncryption(v)
+		if err != nil {
+			return c, bad("SESSION_ENCRYPT", v, err.Error())
+		}
+		c.Encrypt = e
 	}
 	c.Path = get("SESSION_PATH")
 	c.Domain = get("SESSION_DOMAIN")

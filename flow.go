@@ -88,16 +88,21 @@ func (m *Manager) open(ctx context.Context, token string) (*state, map[string]an
 	if !store.ValidID(rec.ID) {
 		return nil, nil, nil
 	}
+	enc, plain, err := m.unseal(store.HashID(rec.ID), rec.Data)
+	if err != nil {
+		m.logger().WarnContext(ctx, "session: stored session does not open; starting a fresh one", "err", err)
+		return nil, nil, nil
+	}
 	data := make(map[string]any, 8)
 	raw := make(map[string][]byte, 8)
-	if err := codec.Decode(rec.Data, data, raw); err != nil {
+	if err := codec.Decode(enc, data, raw); err != nil {
 		m.logger().WarnContext(ctx, "session: stored session does not decode; starting a fresh one", "err", err)
 		return nil, nil, nil
 	}
 	if !m.plausible(ctx, &rec, data) {
 		return nil, nil, nil
 	}
-	st := &state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx}
+	st := &state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain}
 	st.agedMoved, st.agedDropped = ageFlashes(data, raw)
 	return st, data, nil
 }
@@ -191,7 +196,7 @@ func (m *Manager) commit(ctx context.Context, h http.Header, st *state, data map
 	switch {
 	case !st.stored && enc.n == 0:
 		return nil // an empty session nobody wrote to costs nothing
-	case st.stored && !enc.changed && !st.aged():
+	case st.stored && !enc.changed && !st.aged() && !st.reseal:
 		return m.touch(ctx, h, st, data, enc, now)
 	}
 	return m.write(ctx, h, st, data, enc, now)
@@ -206,7 +211,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 	if !st.created.IsZero() {
 		created = st.created
 	}
-	rec := m.record(st.id, enc.buf, created, m.expiry(data, created, now), data)
+	rec := m.record(st.id, m.seal(st.id, enc.buf), created, m.expiry(data, created, now), data)
 	rec.Version = st.version
 	token, version, stored, err := m.put(ctx, rec, st, data, enc)
 	if err != nil {
@@ -221,7 +226,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 		return err
 	}
 	st.stored, st.created, st.expires, st.version = true, created, rec.Expires, version
-	st.loaded, st.agedMoved, st.agedDropped = stored, nil, nil
+	st.loaded, st.agedMoved, st.agedDropped, st.reseal = stored, nil, nil, false
 	return nil
 }
 
@@ -281,13 +286,17 @@ func (m *Manager) merge(ctx context.Context, rec *store.Record, st *state, data 
 	if err != nil {
 		return false, backendErr("save: reload", err)
 	}
-	if err := enc.merge(cur.Data, st, data); err != nil {
+	current, _, err := m.unseal(store.HashID(rec.ID), cur.Data)
+	if err == nil {
+		err = enc.merge(current, st, data)
+	}
+	if err != nil {
 		return false, backendErr("save: merge", err)
 	}
 	if err := m.checkSize(len(enc.merged), " after merging a concurrent request"); err != nil {
 		return false, err
 	}
-	rec.Data, rec.Version, rec.Created = enc.merged, cur.Version, cur.Created
+	rec.Data, rec.Version, rec.Created = m.seal(rec.ID, enc.merged), cur.Version, cur.Created
 	rec.UserID, rec.IPAddress, rec.UserAgent = signIn(data)
 	return false, nil
 }
@@ -324,8 +333,11 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 		return nil
 	}
 	token, version := st.id, st.version
-	rec := m.record(st.id, enc.buf, st.created, expires, data)
-	rec.Version = st.version
+	rec := store.Record{}
+	if _, ok := m.store.(store.Toucher); !ok { // a touch by a rewrite
+		rec = m.record(st.id, m.seal(st.id, enc.buf), st.created, expires, data)
+		rec.Version = st.version
+	}
 	t0 := m.begin()
 	var err error
 	switch s := m.store.(type) {
@@ -376,7 +388,7 @@ func (m *Manager) replace(ctx context.Context, h http.Header, st *state, data ma
 		return err
 	}
 	now := m.cfg.Now()
-	rec := m.record(st.id, enc.buf, now, m.expiry(data, now, now), data)
+	rec := m.record(st.id, m.seal(st.id, enc.buf), now, m.expiry(data, now, now), data)
 	t0 := m.begin()
 	token, err := m.store.Save(ctx, rec)
 	m.observe(ctx, "save", t0, len(rec.Data), err)

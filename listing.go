@@ -43,8 +43,12 @@ func Handle(id string) string { return store.HashID(id) }
 // decode (Start would not open it either).
 func (m *Manager) info(us store.UserSession) (SessionInfo, bool) {
 	r := us.Record
+	enc, _, err := m.unseal(us.Handle, r.Data)
+	if err != nil {
+		return SessionInfo{}, false // not a session under this manager's encryption
+	}
 	data := map[string]any{}
-	if err := codec.Decode(r.Data, data, nil); err != nil {
+	if err := codec.Decode(enc, data, nil); err != nil {
 		return SessionInfo{}, false
 	}
 	idle, _ := m.lifetimes(data) // the session's own, where SetLifetime set one

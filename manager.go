@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/seed-699a33a2/session/internal/seal"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -20,6 +21,7 @@ type Manager struct {
 	cfg    Config
 	driver string      // for StoreEvent
 	parts  cookieParts // the constant parts of the Set-Cookie line
+	box    *seal.Box   // encryption at rest (nil: off)
 }
 
 // NewManager returns a Manager for store, configured from the SESSION_*
@@ -39,8 +41,9 @@ func NewManager(store Store) *Manager {
 }
 
 // New returns a Manager for store with cfg, whose zero fields take their
-// defaults. It fails, with an error wrapping ErrConfig, when store is nil or
-// cfg would make a broken or unsafe cookie.
+// defaults. It fails, with an error wrapping ErrConfig, when store is nil,
+// cfg would make a broken or unsafe cookie, or cfg encrypts at rest without
+// a good secret or with a store that keeps nothing at rest.
 func New(st Store, cfg Config) (*Manager, error) {
 	if st == nil {
 		return nil, fmt.Errorf("%w: nil Store", ErrConfig)
@@ -51,7 +54,11 @@ func New(st Store, cfg Config) (*Manager, error) {
 	if _, ok := st.(store.Locker); cfg.Blocking != nil && !ok {
 		return nil, fmt.Errorf("%w: Config.Blocking needs a store that can lock (every server-side driver); %T cannot", ErrConfig, st)
 	}
-	m := &Manager{store: st, cfg: cfg.withDefaults(), driver: driverName(st)}
+	box, err := newBox(st, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{store: st, cfg: cfg.withDefaults(), driver: driverName(st), box: box}
 	m.parts = m.cookieParts()
 	return m, nil
 }

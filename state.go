@@ -52,7 +52,10 @@ type state struct {
 	agedMoved, agedDropped []string
 	// gone is set when the session turned out to be destroyed or
 	// regenerated away by a concurrent request: nothing more is written.
-	gone    bool
+	gone bool
+	// reseal is set for a plain record loaded by a manager that migrates
+	// to encryption at rest: it is written back sealed, changed or not.
+	reseal  bool
 	created time.Time
 	// expires is the server-side expiry as last stored or touched.
 	expires time.Time

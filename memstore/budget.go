@@ -82,8 +82,10 @@ func (s *Store) over() bool {
 // those could make room, it fails.
 func (s *Store) reserve(bytes, sessions int64, signedIn bool) error {
 	var deadline time.Time
+	stuck := 0
 	for !s.tryReserve(bytes, sessions) {
 		if s.evictOne(noKey, signedIn) {
+			stuck = 0
 			continue
 		}
 		// The room may be reserved by Saves that have not stored their
@@ -91,12 +93,31 @@ func (s *Store) reserve(bytes, sessions int64, signedIn bool) error {
 		if deadline.IsZero() {
 			deadline = time.Now().Add(pendingWait)
 		}
-		if time.Now().After(deadline) || s.pending.Load() == 0 && s.held(false) == 0 && (!signedIn || s.held(true) == 0) {
+		// The counters are read one after the other while other Saves
+		// evict and reserve, so one reading can be torn: fail only when
+		// a few readings in a row, with a try between them, find the
+		// store full of what this Save may not evict.
+		if s.nothingToEvict(signedIn) {
+			stuck++
+		} else {
+			stuck = 0
+		}
+		if stuck == stuckReadings || time.Now().After(deadline) {
 			return store.BackendError(driver, errFull)
 		}
 		runtime.Gosched()
 	}
 	return nil
+}
+
+// stuckReadings is how many readings in a row reserve needs to find
+// nothing to evict before it fails.
+const stuckReadings = 3
+
+// nothingToEvict reports whether no Save is pending, and the store holds no
+// session that a Save (of a signed-in session when signedIn) may evict.
+func (s *Store) nothingToEvict(signedIn bool) bool {
+	return s.pending.Load() == 0 && s.held(false) == 0 && (!signedIn || s.held(true) == 0)
 }
 
 // tryReserve takes the room if the store has it. The count is reserved
