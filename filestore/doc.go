@@ -39,12 +39,19 @@
 //
 // # Concurrency
 //
-// A [Store] is safe for concurrent use by multiple goroutines. Within one
-// process, saves, deletes and the sweep of one session are serialized, so
-// the sweep never removes a session that a concurrent Save has just
-// renewed. Several processes may share a folder, but across processes that
-// last guarantee does not hold: a session re-saved at the very moment the
-// sweep removes its expired file can be lost. Give each process its own
-// folder or sweep from only one of them (a negative CleanupInterval turns
-// the sweep off).
+// A [Store] is safe for concurrent use by multiple goroutines, and on
+// Linux, macOS and the BSDs by several processes sharing the folder (a
+// rolling restart, a pre-fork server, two instances on one host). The
+// changes to one session's file (a Save, a Delete, compare-and-set, its
+// links in the user index, the sweep's check-then-remove) are serialized
+// by an in-process mutex and by flock(2) on one of 256 stripe files,
+// locks/stripe-00 to locks/stripe-ff, chosen by the file name's first two
+// hex digits: versions never repeat, and the sweep never removes a
+// session that another process has just renewed. The stripe files are
+// created when first needed and never removed. The blocking mode's lock
+// ([Store.Lock]) is a file locks/<hash>.lock created with O_EXCL, holding
+// its lease deadline and its holder's token; a waiter polls, and removes
+// a lock file whose lease has passed (a crashed holder), as does the
+// sweep. On other systems these guarantees hold within one process only.
+// Loads take no lock: a rename is atomic.
 package filestore

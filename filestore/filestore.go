@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed-699a33a2/session/internal/locks"
@@ -74,12 +75,13 @@ type Store struct {
 	now      func() time.Time
 	fsync    bool
 	sweep    *sweep.Loop // the background sweep, started by the first Save
-	blocking locks.Table // the blocking mode's locks (within this process)
+	blocking locks.Table // the blocking mode's locks within this process
 
-	// locks serialize the changes to one session's file (rename, remove,
-	// and the sweep's check-then-remove) within this process, striped by
-	// the first byte of the file name's hash.
-	locks [256]sync.Mutex
+	// locks serialize the changes to one session's file within this
+	// process, beside the stripe files' flocks across processes (see
+	// lockSession); locksReady is set once locksDir is known to exist.
+	locks      [stripes]sync.Mutex
+	locksReady atomic.Bool
 }
 
 // New returns a store that keeps its files in dir, creating dir (and its
@@ -109,18 +111,6 @@ func (s *Store) Dir() string { return s.dir }
 // name returns the file name of the session with the given ID, which the
 // caller has checked with store.ValidID.
 func name(id string) string { return store.HashID(id) + suffix }
-
-// lockFor returns the lock of the session file with the given name.
-func (s *Store) lockFor(name string) *sync.Mutex {
-	return &s.locks[unhex(name[0])<<4|unhex(name[1])]
-}
-
-func unhex(c byte) byte {
-	if c >= 'a' {
-		return c - 'a' + 10
-	}
-	return c - '0'
-}
 
 // Load returns the session with the given token (its ID). A token that is
 // not a valid ID, an unknown or expired session, and a damaged file
@@ -171,15 +161,15 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // SaveIf is Save on the condition that the stored version is r.Version (0:
 // no live session under r.ID); otherwise it writes nothing and returns
 // [store.ErrConflict]. It implements [store.Swapper]. The condition holds
-// among the goroutines of one process (a lock per session file); processes
-// sharing one folder are not coordinated.
+// among the goroutines of one process and, on Linux, macOS and the BSDs,
+// among the processes sharing the folder (see the package doc).
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
 	return s.put(ctx, r, true)
 }
 
 // put writes r, on the version condition when cas is set. The session's
 // lock is held from reading the current version to the rename, so that
-// versions never repeat within the process. The user index follows the
+// versions never repeat, within the process or across processes. The user index follows the
 // record's user: the link of a former user goes, the new user's comes.
 func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
@@ -190,9 +180,11 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	}
 	n := name(r.ID)
 	now := s.now()
-	mu := s.lockFor(n)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.lockSession(n)
+	if err != nil {
+		return "", 0, backendErr(err)
+	}
+	defer unlock()
 	cur, held, err := s.peek(n)
 	if err != nil {
 		return "", 0, backendErr(err)
@@ -241,9 +233,11 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // removeNamed removes the session file n, whoever it is tied to, with its
 // link in the user index.
 func (s *Store) removeNamed(n string) error {
-	mu := s.lockFor(n)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.lockSession(n)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	h, _, err := s.peek(n)
 	if err == nil {
 		err = s.removeSession(n, h.user)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -224,11 +225,7 @@ func TestFlaw3PathTraversal(t *testing.T) {
 	sameSnapshot(t, before, snapshot(t, parent, dir))
 
 	// Inside the folder, only the donor's file (now swept) ever existed.
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
+	for _, e := range entriesBesideLocks(t, dir) {
 		t.Errorf("unexpected %s in the store's folder", e.Name())
 	}
 }
@@ -245,10 +242,7 @@ func TestFolderAndFileModes(t *testing.T) {
 	if got := fi.Mode().Perm(); got != 0o700 {
 		t.Errorf("folder mode %v, want 0700", got)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := entriesBesideLocks(t, dir)
 	if len(entries) != 1 || entries[0].Name() != store.HashID(r.ID)+".session" {
 		t.Fatalf("folder holds %v, want one file named by the ID's hash", entries)
 	}
@@ -440,11 +434,7 @@ func TestFailedSaveLeavesNoTempFile(t *testing.T) {
 	if _, err := s.Save(context.Background(), r); !errors.Is(err, store.ErrBackend) {
 		t.Fatalf("Save over a folder = %v, want ErrBackend", err)
 	}
-	entries, err := os.ReadDir(s.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 1 {
+	if entries := entriesBesideLocks(t, s.Dir()); len(entries) != 1 {
 		t.Fatalf("folder holds %d entries after a failed Save, want only the blocker", len(entries))
 	}
 	// A folder under a session's name is not a session: it does not load
@@ -682,3 +672,38 @@ func BenchmarkSave(b *testing.B) {
 		})
 	}
 }
+
+// entriesBesideLocks lists the store's folder dir without its locks
+// folder, after checking that the locks folder (mode 0700) holds nothing
+// but stripe files (mode 0600) and lock files.
+func entriesBesideLocks(t *testing.T, dir string) []os.DirEntry {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []os.DirEntry
+	for _, e := range entries {
+		if e.Name() != "locks" {
+			out = append(out, e)
+			continue
+		}
+		if fi, err := e.Info(); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+			t.Fatalf("locks: %v, %v; want a folder of mode 0700", fi, err)
+		}
+		locks, err := os.ReadDir(filepath.Join(dir, "locks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range locks {
+			fi, err := l.Info()
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 || !lockFileName.MatchString(l.Name()) {
+				t.Errorf("locks/%s: %v, %v; want stripe and lock files of mode 0600", l.Name(), fi, err)
+			}
+		}
+	}
+	return out
+}
+
+// lockFileName matches the names of the files in the locks folder.
+var lockFileName = regexp.MustCompile(`^(stripe-[0-9a-f]{2}|[0-9a-f]{64}\.lock)$`)

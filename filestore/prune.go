@@ -14,8 +14,9 @@ import (
 // reports how many it removed. It also removes the store's own temporary
 // files (".tmp-session-" and 32 hex digits) whose modification time is more
 // than an hour old by the file system's clock, which a crashed Save left
-// behind, and the index's links to sessions that are gone; those are not
-// counted. Nothing else in the folder is touched: no file it cannot prove
+// behind, the index's links to sessions that are gone, and the blocking
+// mode's lock files whose lease has passed; those are not counted. The
+// stripe files of locks/ are never removed. Nothing else in the folder is touched: no file it cannot prove
 // its own (another name, or a session's name with another program's
 // header), no folder, no link.
 //
@@ -49,6 +50,9 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 	if err == nil {
 		err = s.pruneLinks(ctx)
 	}
+	if err == nil {
+		err = s.pruneLocks(ctx)
+	}
 	if err != nil {
 		return removed, backendErr(err)
 	}
@@ -60,9 +64,11 @@ func (s *Store) DeleteExpired(ctx context.Context) (int, error) {
 // magic. The check and the removal hold the file's lock, so that a
 // concurrent Save renewing the session is never undone.
 func (s *Store) removeIfExpired(n string) (bool, error) {
-	mu := s.lockFor(n)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.lockSession(n)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
 	b, err := s.readRegular(n)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
 		return false, nil

@@ -164,9 +164,11 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 	if !isSessionName(n) {
 		return nil
 	}
-	mu := s.lockFor(n)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.lockSession(n)
+	if err != nil {
+		return backendErr(err)
+	}
+	defer unlock()
 	h, ok, err := s.peek(n)
 	if err == nil && ok && h.user == userID {
 		err = s.removeSession(n, userID)
