@@ -391,6 +391,9 @@ func (c Config) validate() error {
 	if c.AbsoluteLifetime > 0 && c.AbsoluteLifetime < time.Second {
 		return bad("SESSION_ABSOLUTE_LIFETIME=%s: must be at least one second", c.AbsoluteLifetime)
 	}
+	if c.AbsoluteLifetime > 0 && c.AbsoluteLifetime < c.Lifetime {
+		return bad("SESSION_ABSOLUTE_LIFETIME=%s is shorter than SESSION_LIFETIME=%s: every session would end at its absolute lifetime before it could go idle; set it to at least the idle timeout, or 0 to turn it off", c.AbsoluteLifetime, c.Lifetime)
+	}
 	if c.BlockWait < 0 || c.BlockLease < 0 {
 		return bad("BlockWait=%s, BlockLease=%s: must not be negative", c.BlockWait, c.BlockLease)
 	}

@@ -3,6 +3,7 @@ package session_test
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,7 +90,7 @@ func TestSetLifetimeRemembersMe(t *testing.T) {
 
 func TestAbsoluteLifetimeConfig(t *testing.T) {
 	t.Setenv("SESSION_LIFETIME", "")
-	cases := map[string]time.Duration{"": 24 * time.Hour, "0": -1, "48h": 48 * time.Hour, "90": 90 * time.Minute}
+	cases := map[string]time.Duration{"": 24 * time.Hour, "0": -1, "48h": 48 * time.Hour, "180": 180 * time.Minute}
 	for v, want := range cases {
 		t.Setenv("SESSION_ABSOLUTE_LIFETIME", v)
 		cfg, err := session.ConfigFromEnv()
@@ -109,5 +110,26 @@ func TestAbsoluteLifetimeConfig(t *testing.T) {
 	cfg, _ := session.ConfigFromEnv()
 	if got := newManager(t, memStore(t), cfg).Config().AbsoluteLifetime; got != 48*time.Hour {
 		t.Errorf("default absolute lifetime with a 2-day idle timeout = %v", got)
+	}
+}
+
+// TestAbsoluteLifetimeShorterThanIdleIsAnError: SESSION_LIFETIME=2h with
+// SESSION_ABSOLUTE_LIFETIME=1h would end every session before it could go
+// idle: an error naming both variables. 0 (off) and an equal value pass.
+func TestAbsoluteLifetimeShorterThanIdleIsAnError(t *testing.T) {
+	t.Setenv("SESSION_LIFETIME", "2h")
+	t.Setenv("SESSION_ABSOLUTE_LIFETIME", "1h")
+	_, err := session.ConfigFromEnv()
+	if !errors.Is(err, session.ErrConfig) || !strings.Contains(err.Error(), "SESSION_ABSOLUTE_LIFETIME=1h0m0s") || !strings.Contains(err.Error(), "SESSION_LIFETIME=2h0m0s") {
+		t.Fatalf("ConfigFromEnv = %v, want ErrConfig naming both variables", err)
+	}
+	if _, err := session.New(memStore(t), session.Config{Lifetime: 2 * time.Hour, AbsoluteLifetime: time.Hour}); !errors.Is(err, session.ErrConfig) {
+		t.Fatalf("New = %v, want ErrConfig", err)
+	}
+	for _, v := range []string{"0", "2h", "3h"} {
+		t.Setenv("SESSION_ABSOLUTE_LIFETIME", v)
+		if _, err := session.ConfigFromEnv(); err != nil {
+			t.Errorf("SESSION_ABSOLUTE_LIFETIME=%s: %v", v, err)
+		}
 	}
 }

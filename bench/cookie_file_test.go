@@ -45,5 +45,12 @@ func BenchmarkFile(b *testing.B) {
 		gorillaLib(func(b *testing.B) sessions.Store {
 			return sessions.NewFilesystemStore(b.TempDir(), gorillaHashKey, gorillaBlockKey)
 		}),
+		oursEncrypted(func(b *testing.B) session.Store {
+			s, err := filestore.New(b.TempDir(), filestore.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}),
 	}, nil)
 }

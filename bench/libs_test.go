@@ -14,15 +14,27 @@ import (
 // ours: the library's net/http middleware (Manager.Middleware) over store,
 // every guarantee on (copy-out, ID hashing, change tracking).
 func ours(mk func(b *testing.B) session.Store) lib {
-	return lib{name: "ours", cookie: session.DefaultCookieName, build: func(b *testing.B, ds dataset) handlers {
+	return oursWith("ours", session.Config{}, mk)
+}
+
+// oursEncrypted is ours with SESSION_ENCRYPT=true: every record's data
+// sealed at rest (XChaCha20-Poly1305).
+func oursEncrypted(mk func(b *testing.B) session.Store) lib {
+	return oursWith("encrypted", session.Config{Encrypt: session.EncryptOn, Secret: atRestSecret}, mk)
+}
+
+// atRestSecret is the secret of the encrypted lines.
+var atRestSecret = []byte("Zr4Kp9Wq2Lm7Xv3Nt8Bc5Hd1Jf6Gs0Ya4Qe9Tu2Io7Pl3Mk")
+
+func oursWith(name string, cfg session.Config, mk func(b *testing.B) session.Store) lib {
+	return lib{name: name, cookie: session.DefaultCookieName, build: func(b *testing.B, ds dataset) handlers {
 		st := mk(b)
 		if c, ok := st.(io.Closer); ok {
 			b.Cleanup(func() { _ = c.Close() })
 		}
-		m, err := session.New(st, session.Config{
-			Lifetime:     lifetime,
-			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { http.Error(w, err.Error(), 500) },
-		})
+		cfg.Lifetime = lifetime
+		cfg.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { http.Error(w, err.Error(), 500) }
+		m, err := session.New(st, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

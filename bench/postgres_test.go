@@ -92,6 +92,9 @@ func BenchmarkPostgres(b *testing.B) {
 			}
 			return postgresstore.NewWithConfig(db, postgresstore.Config{TableName: "scs_sessions"})
 		}),
+		oursEncrypted(func(b *testing.B) session.Store {
+			return gormTable(b, openGorm(b), "bench_encrypted")
+		}),
 	}, func(b *testing.B, ds dataset, work string) {
 		b.Run("raw-gorm", func(b *testing.B) {
 			db := openGorm(b)

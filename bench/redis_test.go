@@ -39,6 +39,9 @@ func BenchmarkRedis(b *testing.B) {
 		scsLib(func(b *testing.B) scs.Store {
 			return goredisstore.NewWithPrefix(redisClient(b), "bench:scs:")
 		}),
+		oursEncrypted(func(b *testing.B) session.Store {
+			return redisstore.New(redisClient(b), redisstore.Options{Prefix: "bench:encrypted:"})
+		}),
 	}, func(b *testing.B, ds dataset, work string) {
 		b.Run("raw", func(b *testing.B) {
 			c := redisClient(b)

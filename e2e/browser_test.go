@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -136,6 +139,76 @@ func TestDemoInBrowser(t *testing.T) {
 	b.wantText("flash-error", "Please sign in first.")
 	b.wantAbsent("save")
 	b.shot("08-profile-refused")
+
+	// 9. Signed in here and on a phone: the devices page names both
+	// browsers in words, and each row's "Sign out" button stays inside its
+	// card on a wide screen and on a phone's.
+	b.fill("name", "ada")
+	b.fill("password", "demo")
+	b.submit("submit", "/")
+	signInElsewhere(t, base, "ada", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1")
+	for _, width := range []int64{1200, 390} {
+		run(b, "viewport", chromedp.EmulateViewport(width, 800))
+		b.navigate("/devices")
+		if n := b.count(".device"); n != 2 {
+			t.Fatalf("devices page at %d px lists %d devices, want 2", width, n)
+		}
+		b.wantTextContains("main", "Safari on iPhone")
+		b.wantTextContains(".current .agent", "Chrome on Linux")
+		if out := eval[string](b, buttonsOutsideCards); out != "" {
+			t.Errorf("at %d px: %s", width, out)
+		}
+		b.shot(fmt.Sprintf("09-devices-%dpx", width))
+	}
+}
+
+// buttonsOutsideCards is JavaScript that describes every device card
+// whose "Sign out" button reaches outside it ("" when none does), and a
+// page wider than the window.
+const buttonsOutsideCards = `(() => {
+	const out = [];
+	for (const card of document.querySelectorAll(".device")) {
+		const c = card.getBoundingClientRect(), b = card.querySelector("button").getBoundingClientRect();
+		if (b.left < c.left || b.right > c.right || b.top < c.top || b.bottom > c.bottom) {
+			out.push("button " + JSON.stringify(b) + " outside card " + JSON.stringify(c));
+		}
+	}
+	if (document.documentElement.scrollWidth > window.innerWidth) {
+		out.push("page " + document.documentElement.scrollWidth + " px wide in a " + window.innerWidth + " px window");
+	}
+	return out.join("; ");
+})()`
+
+// signInElsewhere signs user in to the demo at base from another device
+// (a plain HTTP client with the user agent ua), as the sign-in form does.
+func signInElsewhere(t *testing.T, base, user, ua string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(req *http.Request) string {
+		req.Header.Set("User-Agent", ua)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %d", req.Method, req.URL, res.StatusCode)
+		}
+		return string(b)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/login", nil)
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(get(req))
+	if m == nil {
+		t.Fatal("no CSRF token on /login")
+	}
+	form := url.Values{"name": {user}, "password": {"demo"}, "csrf_token": {m[1]}}
+	req, _ = http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if body := get(req); !strings.Contains(body, "Signed in as "+user) {
+		t.Fatalf("the other device did not sign in:\n%s", body)
+	}
 }
 
 // startDemo builds cmd/sessiondemo, starts it on a free loopback port with

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/seed-699a33a2/session"
 )
 
 // CSRF returns gin middleware that protects the handlers after it against
@@ -24,7 +26,18 @@ import (
 // Used without them, it rejects every unsafe request with 403. Render the
 // token with [CSRFToken]; after the manager's Regenerate (on sign-in) the
 // session has a new token and the old one is rejected.
-func CSRF() gin.HandlerFunc {
+func CSRF() gin.HandlerFunc { return CSRFWith(session.CSRFOptions{}) }
+
+// CSRFWith is [CSRF] configured by opts (see [session.Manager.CSRFWith]): a
+// FailureHandler of the application's own answers every rejected request
+// (the request without the session middleware included), and
+// TrustedOrigins pass the cross-origin check. It panics at once, naming
+// the value, when one of opts.TrustedOrigins is not a valid origin.
+func CSRFWith(opts session.CSRFOptions) gin.HandlerFunc {
+	if len(opts.TrustedOrigins) > 0 {
+		// Validate now, not at the first request.
+		_ = (&session.Manager{}).CSRFWith(opts)
+	}
 	return func(c *gin.Context) {
 		m := Manager(c)
 		if m == nil {
@@ -36,12 +49,16 @@ func CSRF() gin.HandlerFunc {
 			slog.ErrorContext(c.Request.Context(),
 				"middleware.CSRF without the session middleware: use it after Session or SessionWith; request rejected",
 				"method", c.Request.Method, "path", c.Request.URL.Path)
-			c.String(http.StatusForbidden, "Forbidden: no session\n")
+			if opts.FailureHandler != nil {
+				opts.FailureHandler.ServeHTTP(c.Writer, c.Request)
+			} else {
+				c.String(http.StatusForbidden, "Forbidden: no session\n")
+			}
 			c.Abort()
 			return
 		}
 		passed := false
-		m.CSRF(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		m.CSRFWith(opts)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			passed = true
 		})).ServeHTTP(c.Writer, c.Request)
 		if !passed {

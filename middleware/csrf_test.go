@@ -221,3 +221,46 @@ func TestGinCSRFWithoutSessionMiddlewareRejectsUnsafeWith403(t *testing.T) {
 	a.wantRejected("POST without the session middleware",
 		a.do(http.MethodPost, "/submit", url.Values{session.CSRFField: {"x"}}, nil), 0)
 }
+
+// TestCSRFWithFailureHandlerAnswersEveryRejection: the application's own
+// failure page answers a tokenless POST, a cross-origin POST, and a POST
+// reaching CSRF without the session middleware; the handler never runs.
+func TestCSRFWithFailureHandlerAnswersEveryRejection(t *testing.T) {
+	fail := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, "our own page")
+	})
+	for _, withSession := range []bool{true, false} {
+		r := gin.New()
+		if withSession {
+			r.Use(middleware.SessionWith(newCSRFGinManager(t)))
+		}
+		r.Use(middleware.CSRFWith(session.CSRFOptions{FailureHandler: fail}))
+		ran := false
+		r.POST("/submit", func(c *gin.Context) { ran = true })
+		for _, origin := range []string{"", "https://evil.example"} {
+			req := httptest.NewRequest(http.MethodPost, "http://app.example/submit", strings.NewReader("name=x"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if origin != "" {
+				req.Header.Set("Origin", origin)
+				req.Header.Set("Sec-Fetch-Site", "cross-site")
+			}
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, req)
+			if rec.Code != http.StatusForbidden || rec.Body.String() != "our own page" || ran {
+				t.Errorf("session %v, origin %q: %d %q, handler ran %v", withSession, origin, rec.Code, rec.Body.String(), ran)
+			}
+		}
+	}
+}
+
+// TestCSRFWithBadTrustedOriginPanicsAtOnce: a misconfigured origin stops
+// the application when the middleware is built, naming the value.
+func TestCSRFWithBadTrustedOriginPanicsAtOnce(t *testing.T) {
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(p.(string), "not a url") {
+			t.Errorf("recover() = %v, want a panic naming the origin", p)
+		}
+	}()
+	middleware.CSRFWith(session.CSRFOptions{TrustedOrigins: []string{"not a url"}})
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -23,19 +24,20 @@ const rememberFor = 30 * 24 * time.Hour
 // newApp builds the demo's routes. Static routes (the favicon, the style
 // sheet) stay outside the session middleware: a browser's automatic request
 // for /favicon.ico would otherwise count as a request and age the flashes.
-func newApp(m *session.Manager, met *metrics) http.Handler {
+func newApp(m *session.Manager, met *metrics, log *slog.Logger) http.Handler {
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.CustomRecovery(recovered(log)))
+	r.NoRoute(notFound)
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	if met != nil {
 		r.GET("/metrics", gin.WrapH(met))
 	}
 	r.GET("/style.css", func(c *gin.Context) { c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(styleCSS)) })
 
-	a := &app{m: m}
+	a := &app{m: m, log: log}
 	// Every form carries the session's CSRF token; unsafe requests without
 	// it (or from another origin) are refused with 403.
-	s := r.Group("/", middleware.SessionWith(m), middleware.CSRF())
+	s := r.Group("/", middleware.SessionWith(m), middleware.CSRFWith(session.CSRFOptions{FailureHandler: forbidden}))
 	s.GET("/", a.home)
 	s.GET("/login", a.loginForm)
 	s.POST("/login", a.login)
@@ -48,7 +50,10 @@ func newApp(m *session.Manager, met *metrics) http.Handler {
 	return r
 }
 
-type app struct{ m *session.Manager }
+type app struct {
+	m   *session.Manager
+	log *slog.Logger
+}
 
 // page is what every template gets.
 type page struct {
@@ -63,12 +68,14 @@ type page struct {
 	Password string
 	CSRF     string
 	Devices  []device
-	NoIndex  bool // the driver cannot list a user's sessions
+	NoIndex  bool   // the driver cannot list a user's sessions
+	Message  string // an error page's words
 }
 
 // device is one row of the "your devices" page.
 type device struct {
 	session.SessionInfo
+	Agent   string // the user agent in words: "Chrome on Linux"
 	Current bool
 }
 
@@ -92,14 +99,14 @@ func (a *app) home(c *gin.Context) {
 	data["visits"] = n + 1
 	p := a.page(c, "Home")
 	p.Visits = n + 1
-	render(c, http.StatusOK, "home", p)
+	render(c.Writer, http.StatusOK, "home", p)
 }
 
 func (a *app) loginForm(c *gin.Context) {
 	p := a.page(c, "Sign in")
 	p.Old = a.m.OldInput(middleware.Data(c))
 	p.Errors = a.m.Errors(middleware.Data(c))
-	render(c, http.StatusOK, "login", p)
+	render(c.Writer, http.StatusOK, "login", p)
 }
 
 func (a *app) login(c *gin.Context) {
@@ -121,10 +128,13 @@ func (a *app) login(c *gin.Context) {
 	// Login ties the session to the user and regenerates its ID: an ID
 	// anyone knew before is worthless after.
 	if _, err := a.m.Login(c.Writer, c.Request, name); err != nil {
-		c.AbortWithError(http.StatusInternalServerError, err)
+		a.fail(c, err)
 		return
 	}
 	if c.PostForm("remember") != "" {
+		// A persistent cookie (with SESSION_EXPIRE_ON_CLOSE=true the others
+		// end when the browser closes) and a longer life on the server.
+		a.m.RememberMe(data, true)
 		a.m.SetLifetime(data, rememberFor, 3*rememberFor)
 	}
 	a.m.Flash(data, "success", "Signed in as "+name+".")
@@ -133,7 +143,7 @@ func (a *app) login(c *gin.Context) {
 
 func (a *app) logout(c *gin.Context) {
 	if err := a.m.Destroy(c.Writer, middleware.ID(c)); err != nil {
-		c.AbortWithError(http.StatusInternalServerError, err)
+		a.fail(c, err)
 		return
 	}
 	// Destroy emptied the map; writing to it starts a new, anonymous session.
@@ -162,7 +172,7 @@ func (a *app) profileForm(c *gin.Context) {
 	if len(p.Old) == 0 && p.Profile != nil {
 		p.Old = p.Profile
 	}
-	render(c, http.StatusOK, "profile", p)
+	render(c.Writer, http.StatusOK, "profile", p)
 }
 
 func (a *app) saveProfile(c *gin.Context) {
@@ -209,14 +219,14 @@ func (a *app) devices(c *gin.Context) {
 	case errors.Is(err, session.ErrNoUserIndex):
 		p.NoIndex = true
 	case err != nil:
-		c.AbortWithError(http.StatusInternalServerError, err)
+		a.fail(c, err)
 		return
 	}
 	current := session.Handle(middleware.ID(c))
 	for _, s := range list {
-		p.Devices = append(p.Devices, device{SessionInfo: s, Current: s.Handle == current})
+		p.Devices = append(p.Devices, device{SessionInfo: s, Agent: describeAgent(s.UserAgent), Current: s.Handle == current})
 	}
-	render(c, http.StatusOK, "devices", p)
+	render(c.Writer, http.StatusOK, "devices", p)
 }
 
 func (a *app) endDevice(c *gin.Context) {
@@ -229,7 +239,7 @@ func (a *app) endDevice(c *gin.Context) {
 		return
 	}
 	if err := a.m.EndUserSession(c.Request.Context(), session.UserID(data), c.PostForm("handle")); err != nil {
-		c.AbortWithError(http.StatusInternalServerError, err)
+		a.fail(c, err)
 		return
 	}
 	a.m.Flash(data, "success", "That device has been signed out.")
@@ -243,7 +253,7 @@ func (a *app) endOtherDevices(c *gin.Context) {
 	data := middleware.Data(c)
 	n, err := a.m.EndUserSessions(c.Request.Context(), session.UserID(data), middleware.ID(c))
 	if err != nil {
-		c.AbortWithError(http.StatusInternalServerError, err)
+		a.fail(c, err)
 		return
 	}
 	a.m.Flash(data, "success", fmt.Sprintf("Signed out %d other device(s).", n))

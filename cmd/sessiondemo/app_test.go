@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,16 +18,21 @@ import (
 
 	"github.com/seed-699a33a2/session"
 	"github.com/seed-699a33a2/session/internal/backends"
+	"github.com/seed-699a33a2/session/store"
 )
 
 const secret = "q8Jz3V0mX9pL2rT7wY5uN1cB6hG4kD8sA0fE3jR7tZ2yQ9vM"
 
 func init() { gin.SetMode(gin.TestMode) }
 
+// quiet is the demo's logger in tests.
+var quiet = slog.New(slog.DiscardHandler)
+
 type visitor struct {
 	t   *testing.T
 	srv *httptest.Server
 	c   *http.Client
+	ua  string // the User-Agent header, when set
 }
 
 func (v *visitor) do(method, path string, form url.Values) (int, string) {
@@ -36,6 +44,9 @@ func (v *visitor) do(method, path string, form url.Values) (int, string) {
 	req, _ := http.NewRequest(method, v.srv.URL+path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if v.ua != "" {
+		req.Header.Set("User-Agent", v.ua)
 	}
 	res, err := v.c.Do(req)
 	if err != nil {
@@ -87,7 +98,7 @@ func TestDemoWalkthrough(t *testing.T) {
 				t.Fatal(err)
 			}
 			jar, _ := cookiejar.New(nil)
-			srv := httptest.NewServer(newApp(m, nil))
+			srv := httptest.NewServer(newApp(m, nil, quiet))
 			t.Cleanup(srv.Close)
 			v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar}} // follows redirects, like a browser
 
@@ -147,7 +158,7 @@ func TestFaviconDoesNotAgeFlashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	srv := httptest.NewServer(newApp(m, nil))
+	srv := httptest.NewServer(newApp(m, nil, quiet))
 	t.Cleanup(srv.Close)
 	v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if code, _ := v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}}); code != http.StatusSeeOther {
@@ -166,27 +177,44 @@ func TestFaviconDoesNotAgeFlashes(t *testing.T) {
 	v.page("/", "Signed in as ada.")
 }
 
-func TestRememberMe(t *testing.T) {
-	m, err := session.New(backends.All(secret, session.DefaultCookieName)[0].New(t, nil), session.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	srv := httptest.NewServer(newApp(m, nil))
-	t.Cleanup(srv.Close)
-	v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	body := v.page("/login")
-	token := tokenField.FindStringSubmatch(body)[1]
-	req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(url.Values{"name": {"ada"}, "password": {demoPassword}, "remember": {"1"}, "csrf_token": {token}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := v.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	for _, c := range res.Cookies() {
-		if c.Name == session.DefaultCookieName && c.MaxAge != int(rememberFor/time.Second) {
-			t.Fatalf("remember-me cookie Max-Age = %d, want %d", c.MaxAge, int(rememberFor/time.Second))
+// TestRememberMeKeepsOneCookie: under SESSION_EXPIRE_ON_CLOSE=true a
+// sign-in without "remember me" gives a browser-session cookie (no
+// Max-Age, no Expires); with it, a cookie for 30 days.
+func TestRememberMeKeepsOneCookie(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		m, err := session.New(backends.All(secret, session.DefaultCookieName)[0].New(t, nil), session.Config{ExpireOnClose: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(newApp(m, nil, quiet))
+		t.Cleanup(srv.Close)
+		jar, _ := cookiejar.New(nil)
+		v := &visitor{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		form := url.Values{"name": {"ada"}, "password": {demoPassword}, "csrf_token": {tokenField.FindStringSubmatch(v.page("/login"))[1]}}
+		if remember {
+			form.Set("remember", "1")
+		}
+		req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := v.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		var line string
+		for _, l := range res.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(l, session.DefaultCookieName+"=") && !strings.Contains(l, "Max-Age=0") {
+				line = l
+			}
+		}
+		persistent := strings.Contains(line, "Max-Age=") || strings.Contains(line, "Expires=")
+		switch {
+		case line == "":
+			t.Fatalf("remember %v: no session cookie in %v", remember, res.Header.Values("Set-Cookie"))
+		case persistent != remember:
+			t.Errorf("remember %v: cookie %q", remember, line)
+		case remember && !strings.Contains(line, fmt.Sprintf("Max-Age=%d", int(rememberFor/time.Second))):
+			t.Errorf("remember-me cookie %q, want Max-Age=%d", line, int(rememberFor/time.Second))
 		}
 	}
 }
@@ -204,9 +232,11 @@ func TestDevicesPage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer(newApp(m, nil))
+			srv := httptest.NewServer(newApp(m, nil, quiet))
 			t.Cleanup(srv.Close)
 			laptop, phone := newVisitor(t, srv), newVisitor(t, srv)
+			laptop.ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+			phone.ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1"
 			for _, v := range []*visitor{laptop, phone} {
 				v.submit("/login", "/login", url.Values{"name": {"ada"}, "password": {demoPassword}})
 			}
@@ -219,6 +249,11 @@ func TestDevicesPage(t *testing.T) {
 			}
 			if n := strings.Count(body, `action="/devices/end"`); n != 2 || strings.Count(body, "(this device)") != 1 {
 				t.Fatalf("devices page lists %d sessions:\n%s", n, body)
+			}
+			for _, want := range []string{">Chrome on Linux</b>", ">Safari on iPhone</b>", "last active "} {
+				if !strings.Contains(body, want) {
+					t.Fatalf("devices page lacks %q:\n%s", want, body)
+				}
 			}
 			_, body = laptop.submit("/devices", "/devices/others", nil)
 			if !strings.Contains(body, "Signed out 1 other device(s).") {
@@ -238,7 +273,7 @@ func TestMetricsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(newApp(m, met))
+	srv := httptest.NewServer(newApp(m, met, quiet))
 	t.Cleanup(srv.Close)
 	v := newVisitor(t, srv)
 	v.page("/")
@@ -256,4 +291,61 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// brokenStore is a store whose backend is down.
+type brokenStore struct{}
+
+var errDown = fmt.Errorf("%w: dial tcp 127.0.0.1:6390: connect: connection refused", session.ErrBackend)
+
+func (brokenStore) Load(context.Context, string) (store.Record, error) {
+	return store.Record{}, errDown
+}
+func (brokenStore) Save(context.Context, store.Record) (string, error) { return "", errDown }
+func (brokenStore) Delete(context.Context, string) error               { return errDown }
+
+// TestErrorPagesSpeakInWords: a store that is down, a form without its
+// token and an unknown path each get a page in the demo's style that says
+// what happened; the details stay in the log.
+func TestErrorPagesSpeakInWords(t *testing.T) {
+	var log strings.Builder
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	down, err := session.New(brokenStore{}, session.Config{Logger: quiet, ErrorHandler: sessionError(logger)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fine, err := session.New(backends.All(secret, session.DefaultCookieName)[0].New(t, nil), session.Config{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		m      *session.Manager
+		method string
+		path   string
+		status int
+		words  string
+	}{
+		{"store down", down, "GET", "/", http.StatusServiceUnavailable, "The session store is unreachable."},
+		{"no CSRF token", fine, "POST", "/login", http.StatusForbidden, "This form has expired"},
+		{"unknown path", fine, "GET", "/nowhere", http.StatusNotFound, "There is no page at this address."},
+	} {
+		srv := httptest.NewServer(newApp(c.m, nil, logger))
+		v := newVisitor(t, srv)
+		var form url.Values
+		if c.method == "POST" {
+			form = url.Values{"name": {"ada"}}
+		}
+		code, body := v.do(c.method, c.path, form)
+		srv.Close()
+		if code != c.status || !strings.Contains(body, c.words) || !strings.Contains(body, `href="/style.css"`) {
+			t.Errorf("%s: %d, want %d with %q in the demo's page:\n%s", c.name, code, c.status, c.words, body)
+		}
+		if strings.Contains(body, "connection refused") || strings.Contains(body, "Internal Server Error") {
+			t.Errorf("%s: the page shows details:\n%s", c.name, body)
+		}
+	}
+	if !strings.Contains(log.String(), "connection refused") {
+		t.Errorf("the log lacks the store's error:\n%s", log.String())
+	}
 }

@@ -8,9 +8,10 @@
 //	go run ./cmd/sessiondemo -addr 127.0.0.1:9000
 //
 // Every SESSION_* variable of the library applies (SESSION_DRIVER=file,
-// cookie, redis, db ...). For SESSION_DRIVER=db the demo opens the database
-// itself: SESSION_DB_DRIVER is sqlite (the default, a file under storage/),
-// postgres or mysql, and SESSION_DB_DSN its data source name.
+// cookie, redis, db ...); sessiondemo -h lists them all with their
+// defaults. For SESSION_DRIVER=db the demo opens the database itself:
+// SESSION_DB_DRIVER is sqlite (the default, a file under storage/ of mode
+// 0600), postgres or mysql, and SESSION_DB_DSN its data source name.
 package main
 
 import (
@@ -42,6 +43,7 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", defaultAddr(), "address to listen on (PORT sets the port)")
+	flag.Usage = func() { usage(flag.CommandLine.Output(), flag.CommandLine) }
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -51,6 +53,7 @@ func run() error {
 		return err
 	}
 	cfg.Logger = logger
+	cfg.ErrorHandler = sessionError(logger)
 	met := newMetrics()
 	cfg.OnStoreEvent = met.record
 	db, err := openDB(cfg.Driver)
@@ -70,7 +73,7 @@ func run() error {
 	}
 
 	gin.SetMode(gin.ReleaseMode)
-	srv := &http.Server{Addr: *addr, Handler: newApp(m, met), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *addr, Handler: newApp(m, met, logger), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -2,9 +2,8 @@ package main
 
 import (
 	"html/template"
+	"net/http"
 	"strings"
-
-	"github.com/gin-gonic/gin"
 )
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
@@ -28,12 +27,18 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 
 {{define "devices"}}{{template "top" .}}
 {{if .NoIndex}}<p class="note">This driver keeps nothing on the server (the cookie driver), so it cannot list or end your other sessions.</p>
-{{else}}<table class="card devices"><tr><th>Device</th><th>From</th><th>Signed in</th><th>Last active</th><th></th></tr>
-{{range .Devices}}<tr{{if .Current}} class="current"{{end}}><td>{{.UserAgent}}{{if .Current}} <b>(this device)</b>{{end}}</td><td>{{.IPAddress}}</td>
-<td>{{.Created.UTC.Format "2006-01-02 15:04"}}</td><td>{{.LastActivity.UTC.Format "2006-01-02 15:04"}}</td>
-<td><form method="post" action="/devices/end" class="inline"><input type="hidden" name="csrf_token" value="{{$.CSRF}}"><input type="hidden" name="handle" value="{{.Handle}}"><button>Sign out</button></form></td></tr>{{end}}
-</table>
+{{else}}<ul class="devices">
+{{range .Devices}}<li class="card device{{if .Current}} current{{end}}"><div class="device-info">
+<b class="agent" title="{{.UserAgent}}">{{.Agent}}</b>{{if .Current}} <span class="this">(this device)</span>{{end}}
+<span class="meta">{{with .IPAddress}}From {{.}} · {{end}}signed in {{.Created.UTC.Format "2006-01-02 15:04"}} UTC · last active {{.LastActivity.UTC.Format "2006-01-02 15:04"}} UTC</span></div>
+<form method="post" action="/devices/end" class="device-end"><input type="hidden" name="csrf_token" value="{{$.CSRF}}"><input type="hidden" name="handle" value="{{.Handle}}"><button>Sign out</button></form></li>{{end}}
+</ul>
 <form method="post" action="/devices/others"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button id="others">Sign out all other devices</button></form>{{end}}
+{{template "bottom" .}}{{end}}
+
+{{define "error"}}{{template "top" .}}
+<p class="card" id="error-message">{{.Message}}</p>
+<p><a href="/">Back to the home page</a></p>
 {{template "bottom" .}}{{end}}
 
 {{define "home"}}{{template "top" .}}
@@ -71,21 +76,22 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 {{template "bottom" .}}{{end}}
 `))
 
-func render(c *gin.Context, status int, name string, p page) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(status)
-	if err := pages.ExecuteTemplate(c.Writer, name, p); err != nil {
-		_ = c.Error(err)
-	}
+// render writes the page name with status. A template fails only on a
+// broken writer (the client went away): nothing to answer then.
+func render(w http.ResponseWriter, status int, name string, p page) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = pages.ExecuteTemplate(w, name, p)
 }
 
 const styleCSS = `
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
-header{display:flex;justify-content:space-between;align-items:center;min-height:3.5rem;padding:0 1.5rem;background:#1d2330;color:#fff}
+header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.25rem 1rem;min-height:3.5rem;padding:.5rem 1.5rem;background:#1d2330;color:#fff}
 header a{color:#fff;text-decoration:none;margin-left:1rem}
-.brand{font-weight:700;margin-left:0}
-nav{display:flex;align-items:center;gap:.25rem}
+.brand{font-weight:700;margin-left:0;white-space:nowrap}
+nav{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem}
+#who{white-space:nowrap}
 main{max-width:40rem;margin:2rem auto;padding:0 1rem}
 .flash{padding:.75rem 1rem;border-radius:.4rem}
 .success{background:#e3f6e8;border:1px solid #9bd3a8}
@@ -98,7 +104,11 @@ button{margin-top:1rem;padding:.5rem 1rem;border:0;border-radius:.3rem;backgroun
 .inline{display:inline;margin-left:1rem}.inline button{margin:0;padding:.25rem .75rem;background:#4a5263}
 .field-errors{color:#b42318;margin:.25rem 0 0;padding-left:1.2rem;font-size:.9rem}
 .note{color:#5b6474;font-size:.9rem}
-.devices{width:100%;border-collapse:collapse}.devices th,.devices td{text-align:left;padding:.4rem;border-bottom:1px solid #e3e6eb;font-size:.9rem}
-.devices .current{background:#f0f4ff}
+.devices{list-style:none;margin:0;padding:0}
+.device{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.75rem;margin-bottom:.75rem}
+.device-info{flex:1 1 15rem;min-width:0;overflow-wrap:anywhere}
+.device .meta{display:block;color:#5b6474;font-size:.85rem}
+.device-end button{margin:0}
+.device.current{background:#f0f4ff}
 footer{text-align:center;color:#8a91a0;font-size:.8rem;margin:3rem 0}
 `

@@ -38,7 +38,7 @@ func Open(create bool) (*gorm.DB, error) {
 			dsn = DefaultSQLite
 		}
 		if create {
-			if err := os.MkdirAll(filepath.Dir(sqlitePath(dsn)), 0o700); err != nil {
+			if err := createSQLite(dsn); err != nil {
 				return nil, err
 			}
 		} else if err := sqliteExists(dsn); err != nil {
@@ -71,6 +71,29 @@ func Open(create bool) (*gorm.DB, error) {
 func sqlitePath(dsn string) string {
 	path, _, _ := strings.Cut(dsn, "?")
 	return path
+}
+
+// createSQLite creates the folder (0700) and the file (0600) of a SQLite
+// DSN when missing, so that the sessions in it are the process user's
+// only (SQLite gives its journal files the database file's mode). An
+// existing file keeps its mode. In-memory databases and file: URIs are
+// left to the driver.
+func createSQLite(dsn string) error {
+	path := sqlitePath(dsn)
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("SESSION_DB_DSN=%q: %w", path, err)
+	}
+	return f.Close()
 }
 
 // sqliteExists checks that the file a SQLite DSN names exists. In-memory

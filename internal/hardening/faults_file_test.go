@@ -198,7 +198,7 @@ func TestFileFolderFull(t *testing.T) {
 	// No torn file: every session file is one the test saved, and loads
 	// complete; no temporary file was left behind.
 	named := regexp.MustCompile(`^[0-9a-f]{64}\.session$`)
-	for _, n := range listDir(t, dir) {
+	for _, n := range sessionFiles(t, dir) {
 		cookie, ok := saved[n]
 		switch {
 		case strings.HasPrefix(n, ".tmp-"):

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -395,6 +396,27 @@ func rawRows(t *testing.T, s backends.SQL) []artifact {
 }
 
 // listDir returns the sorted names in dir.
+// sessionFiles is listDir of a file store's folder without the store's
+// locks folder, which it checks holds only stripe and lock files.
+func sessionFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, n := range listDir(t, dir) {
+		if n != "locks" {
+			out = append(out, n)
+			continue
+		}
+		for _, l := range listDir(t, filepath.Join(dir, "locks")) {
+			if !lockName.MatchString(l) {
+				t.Errorf("the store's locks folder holds %q", l)
+			}
+		}
+	}
+	return out
+}
+
+var lockName = regexp.MustCompile(`^(stripe-[0-9a-f]{2}|[0-9a-f]{64}\.lock)$`)
+
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
