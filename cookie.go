@@ -82,7 +82,7 @@ func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time,
 	}
 	v := m.cookieLine(token, maxAge, at)
 	if len(v) > maxCookieLen {
-		return ErrCookieTooLarge
+		return &opError{op: "save", err: ErrCookieTooLarge}
 	}
 	m.putCookie(h, v)
 	m.noCache(h)

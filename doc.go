@@ -21,8 +21,25 @@
 //	data["user_id"] = user.ID
 //	err = manager.Save(w, id, data)
 //
-// On sign-in call [Manager.Regenerate], so that an ID known to anyone before
-// is worthless after; on sign-out call [Manager.Destroy].
+// Change the session before the response starts: a change made after the
+// first byte is lost (see below).
+//
+// # Signing in and out
+//
+// On sign-in call [Manager.Login], which gives the session a new ID (an ID
+// known to anyone before is worthless after) and ties it to the user, for
+// [Manager.UserSessions] ("your devices") and [Manager.EndUserSessions]
+// ("sign out everywhere"). On any other privilege change call
+// [Manager.Regenerate]; on sign-out, [Manager.Destroy].
+//
+// # CSRF
+//
+// [Manager.CSRF] (and the gin middleware's CSRF) rejects with 403 every
+// unsafe request that comes from another site or lacks the session's
+// token, which [Manager.CSRFToken] issues for a hidden "csrf_token" field
+// or the X-CSRF-Token header. Put it inside the session middleware:
+//
+//	handler := manager.Middleware(manager.CSRF(mux))
 //
 // # Flashes, old input and errors
 //
@@ -67,13 +84,24 @@
 //
 // # Configuration
 //
-// [ConfigFromEnv] reads SESSION_DRIVER, SESSION_LIFETIME (idle timeout:
-// minutes, or a Go duration), SESSION_SECRET, SESSION_PREVIOUS_SECRETS,
-// SESSION_COOKIE, SESSION_SECURE, SESSION_HTTPONLY, SESSION_SAMESITE,
-// SESSION_PATH, SESSION_DOMAIN, SESSION_FILE_PATH, SESSION_TABLE and
-// SESSION_PREFIX. A value that does not parse, or a combination that would
-// make a cookie browsers reject, is an error naming the variable and the
-// value. The zero [Config] means the defaults.
+// [ConfigFromEnv] reads SESSION_DRIVER, SESSION_LIFETIME (the idle
+// timeout: minutes, or a Go duration), SESSION_ABSOLUTE_LIFETIME (a cap on
+// a session's age however active; 0 turns it off), SESSION_SECRET,
+// SESSION_PREVIOUS_SECRETS, SESSION_ENCRYPT, SESSION_COOKIE,
+// SESSION_SECURE, SESSION_HTTPONLY, SESSION_SAMESITE, SESSION_PATH,
+// SESSION_DOMAIN, SESSION_EXPIRE_ON_CLOSE, SESSION_PARTITIONED_COOKIE,
+// SESSION_FILE_PATH, SESSION_TABLE, SESSION_PREFIX and
+// SESSION_MEMORY_LIMIT. A value that does not parse, or a combination that
+// would make a cookie browsers reject, is an error naming the variable and
+// the value. The zero [Config] means the defaults.
+//
+// # Blocking mode
+//
+// Concurrent requests on one session merge key by key on every
+// server-side driver. Routes that must instead run one at a time per
+// session (like Laravel's block) are chosen with [Config.Blocking]: a
+// per-session lock with a wait ([Config.BlockWait]) and a lease
+// ([Config.BlockLease]); a wait that runs out is [ErrLockTimeout].
 //
 // # Errors
 //

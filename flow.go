@@ -414,7 +414,7 @@ func (m *Manager) record(id string, enc []byte, created, expires time.Time, data
 // checkSize reports encoded session data over Config.MaxDataSize.
 func (m *Manager) checkSize(n int, when string) error {
 	if n > m.cfg.MaxDataSize {
-		return fmt.Errorf("%w: %d bytes encoded%s, Config.MaxDataSize is %d", ErrTooLarge, n, when, m.cfg.MaxDataSize)
+		return &opError{op: "save", err: fmt.Errorf("%w: %d bytes encoded%s, Config.MaxDataSize is %d", ErrTooLarge, n, when, m.cfg.MaxDataSize)}
 	}
 	return nil
 }

@@ -54,6 +54,9 @@ func (s *Store) lockSession(n string) (unlock func(), err error) {
 	}
 	if err != nil {
 		mu.Unlock()
+		if ferr := s.notFound(err); ferr != nil && ferr != err {
+			return nil, ferr // the folder itself is gone or replaced
+		}
 		return nil, fmt.Errorf("lock %s: %w", stripeName(i), err)
 	}
 	return func() {
