@@ -282,8 +282,8 @@ func configFrom(get func(string) string) (Config, error) {
 	return c, nil
 }
 
-// parseLifetime reads an integer as minutes (as RapidGo's SESSION_LIFETIME)
-// and anything else as a Go duration.
+// parseLifetime reads an integer as minutes and anything else as a Go
+// duration.
 func parseLifetime(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
 	var d time.Duration

@@ -7,9 +7,7 @@
 // its ID: 64 lowercase hex digits. The raw ID never reaches the disk, so
 // whoever can read the folder cannot use what they read as a cookie. The ID
 // is checked with [store.ValidID] before any path is built, so no cookie
-// value can name a file outside the folder (RapidGo's file driver joined the
-// cookie value into the path and could be made to rewrite any *.json file).
-// The folder is created with mode 0700 and the files with mode 0600.
+// value can name a file outside the folder. The folder is created with mode 0700 and the files with mode 0600.
 //
 // Each file holds a versioned header with the creation and expiry times
 // (Unix nanoseconds, so times between the years 1678 and 2262; a zero

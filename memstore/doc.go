@@ -9,8 +9,8 @@
 //
 // A [Store] is safe for concurrent use by multiple goroutines. Save copies
 // the caller's data in and Load copies it out, so a handler can never reach
-// the store's memory (RapidGo's memory driver returned its internal map
-// and crashed under concurrent requests with "concurrent map writes").
+// the store's memory, and concurrent requests on one session never share
+// a map (no "concurrent map writes").
 // The raw session ID is never kept: entries are keyed by [store.HashIDBytes].
 //
 // # Design

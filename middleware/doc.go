@@ -1,13 +1,12 @@
 // Package middleware adapts the session manager to gin.
 //
-// [Session] builds a store and a manager from the SESSION_* environment, as
-// RapidGo's middleware.Session does; [SessionWith] uses a manager you
-// built. Both wrap the net/http middleware of package session
+// [Session] builds a store and a manager from the SESSION_* environment;
+// [SessionWith] uses a manager you built. Both wrap the net/http middleware of package session
 // ([session.Manager.Middleware]), so the commit rules are the same: the
 // session is loaded before the handlers run and saved once, just before the
 // first byte of the response.
 //
-// Inside handlers the session is on the gin context under RapidGo's keys,
+// Inside handlers the session is on the gin context under the keys
 // "session" (the data map) and "session_id" (the ID), and through the
 // typed helpers [Data], [ID] and [Manager] ([DataFor] and [IDFor] with
 // several managers):

@@ -11,8 +11,8 @@ import (
 	"github.com/seed-699a33a2/session"
 )
 
-// Keys under which the session is stored on the gin context (RapidGo's
-// keys) and the manager next to it. With several managers' middlewares on
+// Keys under which the session is stored on the gin context, and the
+// manager next to it. With several managers' middlewares on
 // one route, they hold the first installed manager's session; DataFor and
 // IDFor reach the others.
 const (

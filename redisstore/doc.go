@@ -5,8 +5,8 @@
 // [New] takes any [redis.UniversalClient]: a single server
 // ([redis.NewClient]), Redis Cluster ([redis.NewClusterClient]) or a master
 // found through Sentinel ([redis.NewFailoverClient]). [NewClientFromEnv]
-// builds one of them from the environment variables the framework documents
-// (REDIS_HOST, REDIS_PORT, ...) or from SESSION_REDIS_URL.
+// builds one of them from the REDIS_* environment variables (REDIS_HOST,
+// REDIS_PORT, ...) or from SESSION_REDIS_URL.
 //
 // # Keys and values
 //
