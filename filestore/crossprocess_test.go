@@ -168,16 +168,17 @@ func incrementLocked(s *filestore.Store, id, _ string) error {
 	return err
 }
 
-// TestCompareAndSetHoldsAcrossProcesses: 50 writers over two processes
-// sharing the folder add keys to one session with compare-and-set; none is
-// lost.
-func TestCompareAndSetHoldsAcrossProcesses(t *testing.T) {
+// inTwoProcesses runs writers making changes with change to one session
+// in this process and in a second one (mode), on one folder, and returns
+// the session's record once both are done, and the folder.
+func inTwoProcesses(t *testing.T, mode string, change func(*filestore.Store, string, string) error) (store.Record, string) {
+	t.Helper()
 	dir := t.TempDir()
 	s := newStore(t, dir, filestore.Options{CleanupInterval: -1})
 	id := store.NewID()
-	cmd, _, start := startHelper(t, "cas", dir, id)
+	cmd, _, start := startHelper(t, mode, dir, id)
 	start()
-	if err := writers(s, id, "parent", addKeyIfUnchanged); err != nil {
+	if err := writers(s, id, "parent", change); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Wait(); err != nil {
@@ -187,6 +188,14 @@ func TestCompareAndSetHoldsAcrossProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, dir
+}
+
+// TestCompareAndSetHoldsAcrossProcesses: 50 writers over two processes
+// sharing the folder add keys to one session with compare-and-set; none is
+// lost.
+func TestCompareAndSetHoldsAcrossProcesses(t *testing.T) {
+	r, _ := inTwoProcesses(t, "cas", addKeyIfUnchanged)
 	keys := strings.Fields(string(r.Data))
 	seen := map[string]bool{}
 	for _, k := range keys {
@@ -206,21 +215,7 @@ func TestCompareAndSetHoldsAcrossProcesses(t *testing.T) {
 // increment one session's counter under the blocking mode's lock with
 // plain saves; every increment counts.
 func TestBlockingHoldsAcrossProcesses(t *testing.T) {
-	dir := t.TempDir()
-	s := newStore(t, dir, filestore.Options{CleanupInterval: -1})
-	id := store.NewID()
-	cmd, _, start := startHelper(t, "lock", dir, id)
-	start()
-	if err := writers(s, id, "parent", incrementLocked); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("second process: %v", err)
-	}
-	r, err := s.Load(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, dir := inTwoProcesses(t, "lock", incrementLocked)
 	if got, want := string(r.Data), strconv.Itoa(2*writersPerProcess*rounds); got != want {
 		t.Fatalf("counter = %s, want %s: the lock did not hold across processes", got, want)
 	}
