@@ -105,6 +105,15 @@ func (m *Manager) seal(id string, data []byte) []byte {
 // errNotSealed is why a plain record is no session under EncryptOn.
 var errNotSealed = fmt.Errorf("%w: a plain record (SESSION_ENCRYPT=true takes only sealed ones; migrate reads plain ones too)", seal.ErrOpen)
 
+// unsealID is unseal for the session with the given ID; the ID is hashed
+// only when the manager encrypts.
+func (m *Manager) unsealID(id string, data []byte) ([]byte, bool, error) {
+	if m.box == nil {
+		return data, false, nil
+	}
+	return m.unseal(store.HashID(id), data)
+}
+
 // unseal returns the encoded data of a record of the session whose handle
 // (hashed ID) is handle. It fails for a record that is no session under
 // the manager's encryption: one that does not open, or one that is not

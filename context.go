@@ -10,7 +10,13 @@ import (
 // is committed with. A request may carry the sessions of several managers
 // (a middleware inside another): each reqState links to the one of the
 // middleware installed outside it.
+//
+// A reqState is also the context of the request the handler sees: it
+// answers its own key and hands every other to the request's context (one
+// allocation for both), and it holds its response writer by value.
 type reqState struct {
+	context.Context // the request's context, as the middleware got it
+
 	m    *Manager
 	st   *state // its id is the session's current ID
 	data map[string]any
@@ -20,9 +26,21 @@ type reqState struct {
 	// their own copies of the ID, such as gin's "session_id").
 	onID  []func(id string)
 	outer *reqState
+
+	writer responseWriter // w points here
+	state  state          // st points here at first (Regenerate and Destroy move it)
 }
 
 type ctxKey struct{}
+
+// Value returns the reqState for its key, and the request context's value
+// for any other.
+func (rs *reqState) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return rs
+	}
+	return rs.Context.Value(key)
+}
 
 // innermost returns the session of the middleware installed last around
 // the request whose context is ctx, or nil.

@@ -51,7 +51,8 @@ func (m *Manager) cookieParts() cookieParts {
 // browser-session cookie, without Expires or Max-Age.
 // TestCookieLineMatchesNetHTTP holds the two equal.
 func (m *Manager) cookieLine(token string, maxAge int, expires time.Time) string {
-	b := make([]byte, 0, len(m.cfg.CookieName)+len(token)+len(m.parts.scope)+len(m.parts.flags)+64)
+	var buf [512]byte // a server-side session's line fits: one allocation, the string
+	b := buf[:0]
 	b = append(b, m.cfg.CookieName...)
 	b = append(b, '=')
 	b = append(b, token...)

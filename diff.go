@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/seed-699a33a2/session/internal/codec"
@@ -56,7 +57,7 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 			return nil, err
 		}
 		if !e.changed {
-			old, ok := st.loaded[k]
+			old, ok := st.loaded.get(k)
 			e.changed = !ok || !bytes.Equal(old, e.buf[start:])
 		}
 		e.keys = append(e.keys, k)
@@ -70,25 +71,29 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 }
 
 // entries returns each key's encoded entry, as subslices of e.buf, which
-// from now on belongs to the caller.
-func (e *encoded) entries() map[string][]byte {
+// from now on belongs to the caller, in dst's array when it has room (the
+// entries the state held before: one allocation fewer per write).
+func (e *encoded) entries(dst entries) entries {
 	e.kept = true
-	return spans(e.buf, e.keys, e.ends)
+	return spans(dst, e.buf, e.keys, e.ends)
 }
 
 // mergedEntries is entries for the merged encoding.
-func (e *encoded) mergedEntries() map[string][]byte {
-	return spans(e.merged, e.mergedKeys, e.mergedEnds)
+func (e *encoded) mergedEntries(dst entries) entries {
+	return spans(dst, e.merged, e.mergedKeys, e.mergedEnds)
 }
 
-func spans(buf []byte, keys []string, ends []int) map[string][]byte {
-	m := make(map[string][]byte, len(keys))
+func spans(dst entries, buf []byte, keys []string, ends []int) entries {
+	es := slices.Grow(dst[:0], len(keys))[:len(keys)]
+	if es == nil {
+		es = entries{} // never nil: put's nil means a session gone
+	}
 	start := len(codec.AppendHeader(nil, len(keys)))
 	for i, k := range keys {
-		m[k] = buf[start:ends[i]:ends[i]]
+		es[i] = codec.Entry{Key: k, Raw: buf[start:ends[i]:ends[i]]}
 		start = ends[i]
 	}
-	return m
+	return es.sorted()
 }
 
 func (e *encoded) release() {

@@ -167,7 +167,7 @@ func Reflash(data map[string]any) {
 // dropped, and flashes set in it become readable. raw, the entries as
 // stored, is kept in step. It returns the flash names it moved and the keys
 // it dropped, so that a merge can replay them.
-func ageFlashes(data map[string]any, raw map[string][]byte) (moved, dropped []string) {
+func ageFlashes(data map[string]any, raw *entries) (moved, dropped []string) {
 	for k := range data {
 		switch {
 		case strings.HasPrefix(k, flashNow):
@@ -178,15 +178,15 @@ func ageFlashes(data map[string]any, raw map[string][]byte) (moved, dropped []st
 	}
 	for _, k := range dropped {
 		delete(data, k)
-		delete(raw, k)
+		raw.del(k)
 	}
 	for _, name := range moved {
 		v := data[flashNew+name]
 		delete(data, flashNew+name)
-		delete(raw, flashNew+name)
+		raw.del(flashNew + name)
 		data[flashNow+name] = v
 		if e, err := codec.AppendEntry(nil, flashNow+name, v); err == nil {
-			raw[flashNow+name] = e
+			raw.set(flashNow+name, e)
 		}
 	}
 	return moved, dropped

@@ -43,7 +43,8 @@ func (m *Manager) Start(r *http.Request) (string, map[string]interface{}, error)
 	if rs := m.requestState(r.Context()); rs != nil {
 		return rs.st.id, rs.data, nil
 	}
-	st, data, err := m.load(r)
+	st := new(state)
+	data, err := m.load(r, st)
 	if err != nil {
 		return "", nil, err
 	}
@@ -54,24 +55,26 @@ func (m *Manager) Start(r *http.Request) (string, map[string]interface{}, error)
 }
 
 // load opens the first of the request's session cookies that names a live
-// session, or starts a fresh one.
-func (m *Manager) load(r *http.Request) (*state, map[string]any, error) {
+// session into st, or starts a fresh one there.
+func (m *Manager) load(r *http.Request, st *state) (map[string]any, error) {
 	ctx := r.Context()
 	tokens, n := sessionCookies(r, m.cfg.CookieName)
 	for _, token := range tokens[:n] {
-		st, data, err := m.open(ctx, token)
-		if err != nil || st != nil {
-			return st, data, err
+		data, err := m.open(ctx, token, st)
+		if err != nil || data != nil {
+			return data, err
 		}
 	}
-	return &state{id: store.NewID(), ctx: ctx}, map[string]any{}, nil
+	*st = state{id: store.NewID(), ctx: ctx}
+	return map[string]any{}, nil
 }
 
 // open loads the session token names and ages its flashes. A token that
-// names no usable session gives a nil state and no error.
-func (m *Manager) open(ctx context.Context, token string) (*state, map[string]any, error) {
+// names no usable session gives nil data and no error; st is filled only
+// for one that does.
+func (m *Manager) open(ctx context.Context, token string, st *state) (map[string]any, error) {
 	if !store.ValidToken(token, MaxTokenLen) {
-		return nil, nil, nil
+		return nil, nil
 	}
 	t0 := m.begin()
 	rec, err := m.store.Load(ctx, token)
@@ -79,32 +82,34 @@ func (m *Manager) open(ctx context.Context, token string) (*state, map[string]an
 	switch {
 	case errors.Is(err, store.ErrCorrupt):
 		m.logger().WarnContext(ctx, "session: stored session is corrupt; starting a fresh one", "err", err)
-		return nil, nil, nil
+		return nil, nil
 	case errors.Is(err, store.ErrNotFound):
-		return nil, nil, nil
+		return nil, nil
 	case err != nil:
-		return nil, nil, backendErr("load", err)
+		return nil, backendErr("load", err)
 	}
 	if !store.ValidID(rec.ID) {
-		return nil, nil, nil
+		return nil, nil
 	}
-	enc, plain, err := m.unseal(store.HashID(rec.ID), rec.Data)
+	enc, plain, err := m.unsealID(rec.ID, rec.Data)
 	if err != nil {
 		m.logger().WarnContext(ctx, "session: stored session does not open; starting a fresh one", "err", err)
-		return nil, nil, nil
+		return nil, nil
 	}
 	data := make(map[string]any, 8)
-	raw := make(map[string][]byte, 8)
-	if err := codec.Decode(enc, data, raw); err != nil {
+	var raw entries
+	if err := codec.DecodeOwned(enc, data, (*[]codec.Entry)(&raw)); err != nil {
 		m.logger().WarnContext(ctx, "session: stored session does not decode; starting a fresh one", "err", err)
-		return nil, nil, nil
+		return nil, nil
 	}
 	if !m.plausible(ctx, &rec, data) {
-		return nil, nil, nil
+		return nil, nil
 	}
-	st := &state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain}
-	st.agedMoved, st.agedDropped = ageFlashes(data, raw)
-	return st, data, nil
+	raw = raw.sorted()
+	moved, dropped := ageFlashes(data, &raw)
+	*st = state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain,
+		agedMoved: moved, agedDropped: dropped}
+	return data, nil
 }
 
 // Save stores the session's data and sets the cookie on w.
@@ -136,17 +141,13 @@ func (m *Manager) Save(w http.ResponseWriter, id string, data map[string]interfa
 			return ErrIDMismatch
 		}
 		rs.adopt(data)
-		ctx, cancel := detach(rs.r.Context())
-		defer cancel()
-		return m.commit(ctx, w.Header(), rs.st, rs.data)
+		return m.commit(rs.r.Context(), w.Header(), rs.st, rs.data)
 	}
 	st, err := stateFor(id, data)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := detach(st.ctx)
-	defer cancel()
-	return m.commit(ctx, w.Header(), st, data)
+	return m.commit(st.ctx, w.Header(), st, data)
 }
 
 // stateFor returns the state of a map outside the middleware: its handle,
@@ -179,7 +180,8 @@ func (rs *reqState) adopt(data map[string]any) {
 }
 
 // commit writes what the request changed in data, or touches the session
-// when a touch is due, and sets the cookie on h.
+// when a touch is due, and sets the cookie on h. ctx is the request's: the
+// store calls run under detach(ctx), made only when there is one to make.
 func (m *Manager) commit(ctx context.Context, h http.Header, st *state, data map[string]any) error {
 	if st.gone {
 		return nil
@@ -204,6 +206,8 @@ func (m *Manager) commit(ctx context.Context, h http.Header, st *state, data map
 
 // write stores the changed session and sets its cookie.
 func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[string]any, enc *encoded, now time.Time) error {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	if err := m.checkSize(len(enc.buf), ""); err != nil {
 		return err
 	}
@@ -236,7 +240,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 // Without one, the last writer wins. It returns the token, the new version
 // and the entries now stored, or nil entries when the session is gone
 // (deleted by a concurrent request).
-func (m *Manager) put(ctx context.Context, rec store.Record, st *state, data map[string]any, enc *encoded) (string, uint64, map[string][]byte, error) {
+func (m *Manager) put(ctx context.Context, rec store.Record, st *state, data map[string]any, enc *encoded) (string, uint64, entries, error) {
 	sw, ok := m.store.(store.Swapper)
 	if !ok {
 		t0 := m.begin()
@@ -245,7 +249,7 @@ func (m *Manager) put(ctx context.Context, rec store.Record, st *state, data map
 		if err != nil {
 			return "", 0, nil, backendErr("save", err)
 		}
-		return token, rec.Version + 1, enc.entries(), nil
+		return token, rec.Version + 1, enc.entries(st.loaded), nil
 	}
 	merged := false
 	for attempt := 0; ; attempt++ {
@@ -254,9 +258,9 @@ func (m *Manager) put(ctx context.Context, rec store.Record, st *state, data map
 		m.observe(ctx, "save", t0, len(rec.Data), err)
 		switch {
 		case err == nil && merged:
-			return token, version, enc.mergedEntries(), nil
+			return token, version, enc.mergedEntries(st.loaded), nil
 		case err == nil:
-			return token, version, enc.entries(), nil
+			return token, version, enc.entries(st.loaded), nil
 		case !errors.Is(err, store.ErrConflict):
 			return "", 0, nil, backendErr("save", err)
 		case !st.stored || attempt >= maxMergeAttempts:
@@ -286,7 +290,7 @@ func (m *Manager) merge(ctx context.Context, rec *store.Record, st *state, data 
 	if err != nil {
 		return false, backendErr("save: reload", err)
 	}
-	current, _, err := m.unseal(store.HashID(rec.ID), cur.Data)
+	current, _, err := m.unsealID(rec.ID, cur.Data)
 	if err == nil {
 		err = enc.merge(current, st, data)
 	}
@@ -332,6 +336,8 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 	if now.Before(st.expires.Add(m.touchInterval(idle)-idle)) || !expires.After(st.expires) {
 		return nil
 	}
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	token, version := st.id, st.version
 	rec := store.Record{}
 	if _, ok := m.store.(store.Toucher); !ok { // a touch by a rewrite
@@ -369,6 +375,8 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 // st.id, as the session's complete content; an empty map deletes the
 // record. The map then carries a handle to the session it saved.
 func (m *Manager) replace(ctx context.Context, h http.Header, st *state, data map[string]any) error {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	enc, err := diff(data, st)
 	if err != nil {
 		return err
@@ -398,7 +406,7 @@ func (m *Manager) replace(ctx context.Context, h http.Header, st *state, data ma
 	if err := m.setCookie(h, token, rec.Expires, now, data); err != nil {
 		return err
 	}
-	st.whole, st.stored, st.created, st.expires, st.loaded = false, true, now, rec.Expires, enc.entries()
+	st.whole, st.stored, st.created, st.expires, st.loaded = false, true, now, rec.Expires, enc.entries(st.loaded)
 	data[handleKey] = st
 	return nil
 }

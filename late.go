@@ -30,7 +30,7 @@ func (m *Manager) checkLate(rs *reqState) {
 // changedKeys returns, sorted, the keys whose entry in data differs from
 // the committed one (set, changed or removed since), or nil. When nothing
 // changed it allocates nothing.
-func changedKeys(data map[string]any, committed map[string][]byte) []string {
+func changedKeys(data map[string]any, committed entries) []string {
 	var scratch [512]byte // most entries fit: no allocation
 	var keys []string
 	n := 0
@@ -39,7 +39,7 @@ func changedKeys(data map[string]any, committed map[string][]byte) []string {
 			continue
 		}
 		n++
-		if old, ok := committed[k]; ok {
+		if old, ok := committed.get(k); ok {
 			entry, err := codec.AppendEntry(scratch[:0], k, v)
 			if err == nil && bytes.Equal(old, entry) {
 				continue
@@ -48,9 +48,9 @@ func changedKeys(data map[string]any, committed map[string][]byte) []string {
 		keys = append(keys, k)
 	}
 	if n-len(keys) < len(committed) { // some committed keys are gone
-		for k := range committed {
-			if _, ok := data[k]; !ok {
-				keys = append(keys, k)
+		for _, en := range committed {
+			if _, ok := data[en.Key]; !ok {
+				keys = append(keys, en.Key)
 			}
 		}
 	}

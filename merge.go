@@ -25,15 +25,15 @@ func (e *encoded) merge(cur []byte, st *state, data map[string]any) error {
 	for i, k := range e.keys {
 		entry := e.buf[start:e.ends[i]]
 		start = e.ends[i]
-		if old, ok := st.loaded[k]; ok && bytes.Equal(old, entry) {
+		if old, ok := st.loaded.get(k); ok && bytes.Equal(old, entry) {
 			continue // not this request's change
 		}
 		vals[k], raw[k] = data[k], entry
 	}
-	for k := range st.loaded {
-		if _, ok := data[k]; !ok {
-			delete(vals, k)
-			delete(raw, k)
+	for _, en := range st.loaded {
+		if _, ok := data[en.Key]; !ok {
+			delete(vals, en.Key)
+			delete(raw, en.Key)
 		}
 	}
 	for k := range data {

@@ -59,14 +59,17 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				_ = unlock(ctx) // a lock not released expires with its lease
 			}()
 		}
-		st, data, err := m.load(r)
+		rs := &reqState{Context: r.Context(), m: m, outer: innermost(r.Context())}
+		rs.st = &rs.state
+		data, err := m.load(r, rs.st)
 		if err != nil {
 			m.handleError(w, r, err)
 			return
 		}
-		rs := &reqState{m: m, st: st, data: data, outer: innermost(r.Context())}
-		rs.r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, rs))
-		rs.w = &responseWriter{ResponseWriter: w, rs: rs}
+		rs.data = data
+		rs.r = r.WithContext(rs)
+		rs.writer = responseWriter{ResponseWriter: w, rs: rs}
+		rs.w = &rs.writer
 		next.ServeHTTP(rs.w, rs.r)
 		// Not reached when next panics: a panicking handler saves nothing.
 		switch {

@@ -43,7 +43,7 @@ type state struct {
 	// the flash aging of this request applied (so that aging is not taken
 	// for the handler's own change). After a commit it is what was
 	// committed, which the late-change check compares the map with.
-	loaded map[string][]byte
+	loaded entries
 	// version is the stored record's version (stores with store.Swapper).
 	version uint64
 	// agedMoved and agedDropped are what flash aging did at Start, replayed
@@ -90,6 +90,9 @@ func wholeState(id string) *state { return &state{id: id, whole: true} }
 func detach(parent context.Context) (context.Context, context.CancelFunc) {
 	if parent == nil {
 		return context.Background(), func() {}
+	}
+	if parent.Done() == nil {
+		return parent, func() {} // never cancelled: nothing to detach from
 	}
 	ctx := context.WithoutCancel(parent)
 	if dl, ok := parent.Deadline(); ok {

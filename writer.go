@@ -21,9 +21,7 @@ func (w *responseWriter) commit() bool {
 		return !w.failed
 	}
 	rs := w.rs
-	ctx, cancel := detach(rs.r.Context())
-	defer cancel()
-	err := rs.m.commit(ctx, w.Header(), rs.st, rs.data)
+	err := rs.m.commit(rs.r.Context(), w.Header(), rs.st, rs.data)
 	w.wroteHeader = true
 	if err != nil {
 		w.failed = true

@@ -372,3 +372,32 @@ func TestDecodeKeepsExistingEntries(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// TestDecodeOwnedCopiesBytesValues: DecodeOwned's strings share the data
+// it was given, but its []byte values are copies: changing one never
+// changes data (which the manager compares later).
+func TestDecodeOwnedCopiesBytesValues(t *testing.T) {
+	data, err := codec.Encode(map[string]any{"name": "Ada", "token": []byte{1, 2, 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := bytes.Clone(data)
+	got := map[string]any{}
+	if err := codec.DecodeOwned(data, got, new([]codec.Entry)); err != nil {
+		t.Fatal(err)
+	}
+	if got["name"] != "Ada" {
+		t.Fatalf("name = %v", got["name"])
+	}
+	got["token"].([]byte)[0] = 9
+	if !bytes.Equal(data, before) {
+		t.Fatal("changing a decoded []byte value changed the data")
+	}
+	entries := make([]codec.Entry, 0, 2)
+	into := map[string]any{}
+	owned := testing.AllocsPerRun(100, func() { _ = codec.DecodeOwned(data, into, &entries); entries = entries[:0] })
+	copied := testing.AllocsPerRun(100, func() { _ = codec.Decode(data, into, nil) })
+	if n := owned; n >= copied {
+		t.Errorf("DecodeOwned allocates %v times, no fewer than Decode", n)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"time"
+	"unsafe"
 )
 
 // Decode decodes data, produced by [AppendHeader] and as many calls to
@@ -27,6 +29,27 @@ import (
 // some of the entries and should be discarded. When a key appears twice at
 // the top level the last entry wins.
 func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
+	return decode(data, into, raw, nil)
+}
+
+// Entry is one entry of an encoding: its key and its bytes inside the
+// encoding (see Decode's raw).
+type Entry struct {
+	Key string
+	Raw []byte
+}
+
+// DecodeOwned is Decode for data that the caller owns and never changes
+// again: the decoded strings share data itself instead of a copy of it
+// (one allocation and one copy fewer), and the entries are appended to
+// *entries, in the order of the encoding, rather than put in a map. []byte
+// values are still copied, so that no decoded value lets anyone change
+// data.
+func DecodeOwned(data []byte, into map[string]any, entries *[]Entry) error {
+	return decode(data, into, nil, entries)
+}
+
+func decode(data []byte, into map[string]any, raw map[string][]byte, entries *[]Entry) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -35,6 +58,9 @@ func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
 	}
 	// One copy of data, for the strings, is charged up front.
 	d := decoder{data: data, off: 1, budget: Budget(len(data)) - int64(len(data))}
+	if entries != nil {
+		d.str = unsafe.String(unsafe.SliceData(data), len(data))
+	}
 	// An entry takes at least two bytes: the key length and the value tag.
 	n, err := d.length(2)
 	if err != nil {
@@ -42,6 +68,9 @@ func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
 	}
 	if n > 0 && into == nil {
 		panic("codec: Decode into a nil map")
+	}
+	if entries != nil {
+		*entries = slices.Grow(*entries, n)
 	}
 	for range n {
 		start := d.off
@@ -54,8 +83,11 @@ func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
 			return fmt.Errorf("%w (key %q)", err, key)
 		}
 		into[key] = v
-		if raw != nil {
+		switch {
+		case raw != nil:
 			raw[key] = data[start:d.off:d.off]
+		case entries != nil:
+			*entries = append(*entries, Entry{key, data[start:d.off:d.off]})
 		}
 	}
 	if d.off != len(data) {
@@ -71,9 +103,9 @@ func malformed(format string, args ...any) error {
 type decoder struct {
 	data []byte
 	off  int
-	// str is a copy of data made on the first non-empty string; decoded
-	// strings are substrings of it, which costs one allocation for all of
-	// them and never aliases data.
+	// str is a copy of data made on the first non-empty string (or data
+	// itself, for DecodeOwned); decoded strings are substrings of it, which
+	// costs one allocation for all of them.
 	str string
 	// budget is what the decoder may still allocate (see Budget).
 	budget int64

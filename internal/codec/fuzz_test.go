@@ -60,4 +60,10 @@ func checkDecode(t *testing.T, data []byte) {
 	if enc2, err := codec.Encode(again); err != nil || !bytes.Equal(enc, enc2) {
 		t.Fatalf("second re-encoding differs: %v", err)
 	}
+	// DecodeOwned decodes the same, and no value it returns changes when
+	// the caller never changes data; its []byte values are copies.
+	owned := map[string]any{}
+	if err := codec.DecodeOwned(bytes.Clone(data), owned, new([]codec.Entry)); err != nil || !equal(got, owned) {
+		t.Fatalf("DecodeOwned = %#v, %v; Decode = %#v", owned, err, got)
+	}
 }
