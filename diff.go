@@ -16,6 +16,7 @@ type encoded struct {
 	n       int  // entries encoded
 	changed bool // differs from what the store holds
 	keys    []string
+	vals    []any // vals[i] is the value encoded under keys[i]
 	ends    []int // ends[i] is where keys[i]'s entry ends in buf
 	kept    bool  // buf is referenced by a state; do not reuse it
 
@@ -23,6 +24,7 @@ type encoded struct {
 	// record (see merge), with its entries' keys and ends.
 	merged     []byte
 	mergedKeys []string
+	mergedVals []any
 	mergedEnds []int
 }
 
@@ -32,8 +34,8 @@ var encodedPool = sync.Pool{New: func() any { return &encoded{buf: make([]byte, 
 // the entry the store holds, as st knows it.
 func diff(data map[string]any, st *state) (*encoded, error) {
 	e := encodedPool.Get().(*encoded)
-	e.buf, e.keys, e.ends, e.kept = e.buf[:0], e.keys[:0], e.ends[:0], false
-	e.merged, e.mergedKeys, e.mergedEnds = nil, nil, nil
+	e.buf, e.keys, e.vals, e.ends, e.kept = e.buf[:0], e.keys[:0], e.vals[:0], e.ends[:0], false
+	e.merged, e.mergedKeys, e.mergedVals, e.mergedEnds = nil, nil, nil, nil
 	n := 0
 	for k := range data {
 		if stored(k) {
@@ -52,15 +54,23 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 			continue
 		}
 		start := len(e.buf)
-		if e.buf, err = codec.AppendEntryCost(e.buf, k, v, &cost); err != nil {
-			e.release()
-			return nil, err
-		}
-		if !e.changed {
-			old, ok := st.loaded.get(k)
-			e.changed = !ok || !bytes.Equal(old, e.buf[start:])
+		old, ok := st.loaded.entry(k)
+		if ok && codec.Same(v, old.Val) {
+			// A string or number as loaded: its stored bytes are its
+			// encoding, with nothing to encode or compare.
+			e.buf = append(e.buf, old.Raw...)
+			cost += codec.ScalarCost(v)
+		} else {
+			if e.buf, err = codec.AppendEntryCost(e.buf, k, v, &cost); err != nil {
+				e.release()
+				return nil, err
+			}
+			if !e.changed {
+				e.changed = !ok || !bytes.Equal(old.Raw, e.buf[start:])
+			}
 		}
 		e.keys = append(e.keys, k)
+		e.vals = append(e.vals, v)
 		e.ends = append(e.ends, len(e.buf))
 	}
 	if err := codec.CheckBudget(cost, len(e.buf)); err != nil {
@@ -75,28 +85,30 @@ func diff(data map[string]any, st *state) (*encoded, error) {
 // entries the state held before: one allocation fewer per write).
 func (e *encoded) entries(dst entries) entries {
 	e.kept = true
-	return spans(dst, e.buf, e.keys, e.ends)
+	return spans(dst, e.buf, e.keys, e.vals, e.ends)
 }
 
 // mergedEntries is entries for the merged encoding.
 func (e *encoded) mergedEntries(dst entries) entries {
-	return spans(dst, e.merged, e.mergedKeys, e.mergedEnds)
+	return spans(dst, e.merged, e.mergedKeys, e.mergedVals, e.mergedEnds)
 }
 
-func spans(dst entries, buf []byte, keys []string, ends []int) entries {
+func spans(dst entries, buf []byte, keys []string, vals []any, ends []int) entries {
 	es := slices.Grow(dst[:0], len(keys))[:len(keys)]
 	if es == nil {
 		es = entries{} // never nil: put's nil means a session gone
 	}
 	start := len(codec.AppendHeader(nil, len(keys)))
 	for i, k := range keys {
-		es[i] = codec.Entry{Key: k, Raw: buf[start:ends[i]:ends[i]]}
+		es[i] = codec.Entry{Key: k, Raw: buf[start:ends[i]:ends[i]], Val: vals[i]}
 		start = ends[i]
 	}
-	return es.sorted()
+	return es.indexed()
 }
 
 func (e *encoded) release() {
+	clear(e.vals) // hold no value of the application's after the request
+	clear(e.mergedVals)
 	if e.kept {
 		e.buf = make([]byte, 0, 512)
 	}

@@ -186,7 +186,7 @@ func ageFlashes(data map[string]any, raw *entries) (moved, dropped []string) {
 		raw.del(flashNew + name)
 		data[flashNow+name] = v
 		if e, err := codec.AppendEntry(nil, flashNow+name, v); err == nil {
-			raw.set(flashNow+name, e)
+			raw.set(flashNow+name, e, v)
 		}
 	}
 	return moved, dropped

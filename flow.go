@@ -105,7 +105,7 @@ func (m *Manager) open(ctx context.Context, token string, st *state) (map[string
 	if !m.plausible(ctx, &rec, data) {
 		return nil, nil
 	}
-	raw = raw.sorted()
+	raw = raw.indexed()
 	moved, dropped := ageFlashes(data, &raw)
 	*st = state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain,
 		agedMoved: moved, agedDropped: dropped}

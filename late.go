@@ -39,9 +39,12 @@ func changedKeys(data map[string]any, committed entries) []string {
 			continue
 		}
 		n++
-		if old, ok := committed.get(k); ok {
+		if old, ok := committed.entry(k); ok {
+			if codec.Same(v, old.Val) {
+				continue // a string or number as committed
+			}
 			entry, err := codec.AppendEntry(scratch[:0], k, v)
-			if err == nil && bytes.Equal(old, entry) {
+			if err == nil && bytes.Equal(old.Raw, entry) {
 				continue
 			}
 		}

@@ -47,10 +47,11 @@ func (e *encoded) merge(cur []byte, st *state, data map[string]any) error {
 		}
 	}
 	e.merged = codec.AppendHeader(make([]byte, 0, len(cur)+len(e.buf)), len(raw))
-	e.mergedKeys, e.mergedEnds = e.mergedKeys[:0], e.mergedEnds[:0]
+	e.mergedKeys, e.mergedVals, e.mergedEnds = e.mergedKeys[:0], e.mergedVals[:0], e.mergedEnds[:0]
 	for k, entry := range raw {
 		e.merged = append(e.merged, entry...)
 		e.mergedKeys = append(e.mergedKeys, k)
+		e.mergedVals = append(e.mergedVals, vals[k])
 		e.mergedEnds = append(e.mergedEnds, len(e.merged))
 	}
 	return nil

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -53,6 +54,35 @@ func TestFlaw07_NoWriteWhenNothingChanged(t *testing.T) {
 		b.request(func(_ string, d data, _ http.ResponseWriter) { delete(d, "user") })
 		if n := calls.saves.Load(); n != 3 {
 			t.Fatalf("a delete: %d saves, want 3", n)
+		}
+	})
+}
+
+// TestChangesThatLookAlikeAreSaved: a value replaced by an equal-looking
+// one of another type or sign (1 by int64(1), 0.0 by -0.0, a string by its
+// []byte) is a change, saved and read back as set; setting the very same
+// string or number again is not.
+func TestChangesThatLookAlikeAreSaved(t *testing.T) {
+	m := newManager(t, memStore(t), session.Config{})
+	type data = map[string]interface{}
+	b := newBrowser(t, m)
+	b.request(func(_ string, d data, _ http.ResponseWriter) { d["n"], d["f"], d["s"] = 1, 0.0, "x" })
+	b.request(func(_ string, d data, _ http.ResponseWriter) { d["n"], d["f"], d["s"] = 1, 0.0, "x" })
+	if b.setCookies() != 0 {
+		t.Fatal("setting the same values again wrote the session")
+	}
+	b.request(func(_ string, d data, _ http.ResponseWriter) {
+		d["n"], d["f"], d["s"] = int64(1), math.Copysign(0, -1), []byte("x")
+	})
+	b.request(func(_ string, d data, _ http.ResponseWriter) {
+		if n, ok := d["n"].(int64); !ok || n != 1 {
+			t.Errorf("n = %#v, want int64(1)", d["n"])
+		}
+		if f, ok := d["f"].(float64); !ok || !math.Signbit(f) {
+			t.Errorf("f = %#v, want -0.0", d["f"])
+		}
+		if s, ok := d["s"].([]byte); !ok || string(s) != "x" {
+			t.Errorf("s = %#v, want []byte(\"x\")", d["s"])
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/seed-699a33a2/session/filestore"
 )
 
-// BenchmarkCookie: cookie store (AES-256-GCM, per-cookie HKDF key) ↔
+// BenchmarkCookie: cookie store (XChaCha20-Poly1305, one key per secret) ↔
 // gorilla's CookieStore with a hash key and a 32-byte block key
 // (HMAC-SHA256 + AES-256-CTR). Each library's cookie limit is checked by
 // the seed request: a session that does not fit fails the benchmark.

@@ -2,8 +2,6 @@ package cookiestore
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -39,8 +37,8 @@ type Options struct {
 }
 
 // Store keeps each session in its own token: the record (ID, creation
-// time, expiry and data) sealed with AES-256-GCM under a key derived from
-// the secret. Nothing is kept on the server. It implements [store.Store]
+// time, expiry and data) sealed with XChaCha20-Poly1305 under a key
+// derived from the secret. Nothing is kept on the server. It implements [store.Store]
 // and no optional ability: the manager answers a user's sessions with
 // ErrNoUserIndex, and merges nothing (the last writer wins).
 //
@@ -48,7 +46,7 @@ type Options struct {
 // holds only immutable keys.
 type Store struct {
 	// keys[0] seals and is tried first when opening; the rest only open.
-	keys []prk
+	keys []key
 	ad   []byte // associated data: version byte + cookie name
 	now  func() time.Time
 }
@@ -79,7 +77,7 @@ func New(opts Options) (*Store, error) {
 		return nil, errors.New("cookie: Options.CookieName (SESSION_COOKIE) is required: it is bound into every sealed cookie")
 	}
 	s := &Store{
-		keys: make([]prk, 0, 1+len(opts.PreviousSecrets)),
+		keys: make([]key, 0, 1+len(opts.PreviousSecrets)),
 		ad:   append([]byte{version}, opts.CookieName...),
 		now:  opts.Now,
 	}
@@ -87,9 +85,9 @@ func New(opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	for _, sec := range append([][]byte{opts.Secret}, opts.PreviousSecrets...) {
-		k, err := hkdf.Extract(sha256.New, sec, []byte(extractSalt))
+		k, err := newKey(sec)
 		if err != nil {
-			return nil, fmt.Errorf("cookie: deriving keys: %w", err)
+			return nil, errDerive(err)
 		}
 		s.keys = append(s.keys, k)
 	}

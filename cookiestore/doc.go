@@ -8,15 +8,18 @@
 //
 // # Sealing
 //
-// Tokens are sealed with AES-256-GCM, which encrypts and authenticates:
-// the client can neither read nor change its session. Keys come from
-// SESSION_SECRET through HKDF-SHA-256, and every token gets its own key and
-// nonce derived from a fresh random 24-byte salt, so one secret can seal any
-// number of cookies without wearing out GCM's nonce space. The format
-// version and the cookie name are authenticated with every token: a token
-// sealed for another cookie name or another format does not open. Any
-// token that is malformed, tampered with, sealed with an unknown secret or
-// expired is [store.ErrNotFound], and the manager starts a fresh session.
+// Tokens are sealed with XChaCha20-Poly1305, which encrypts and
+// authenticates: the client can neither read nor change its session. The
+// key comes from SESSION_SECRET through HKDF-SHA-256, once per secret, and
+// every token gets a fresh random 24-byte nonce, long enough that one key
+// can seal any number of cookies without a nonce collision to fear. The
+// format version and the cookie name are authenticated with every token: a
+// token sealed for another cookie name or another format does not open.
+// Tokens of the previous format (version 1: AES-256-GCM under a key derived
+// per token) still open, and are sealed again in the current one the next
+// time the manager saves them. Any token that is malformed, tampered with,
+// sealed with an unknown secret or expired is [store.ErrNotFound], and the
+// manager starts a fresh session.
 //
 // The secret must be at least 32 random bytes; [New] refuses a shorter one
 // and one that is evidently not random (a word, a repeated pattern, a
@@ -48,7 +51,7 @@
 //
 // A browser keeps a cookie only if its name, value and attributes fit in
 // 4096 bytes. A token carries [Overhead] = 89 bytes besides the data
-// (version 1, salt 24, ID 32, two times 8+8, GCM tag 16), and the token is
+// (version 1, nonce 24, ID 32, two times 8+8, tag 16), and the token is
 // the unpadded base64url of the lot: [TokenLen](n) = ceil((89+n)·4/3)
 // characters for n bytes of data. With the cookie name "rapidgo_session"
 // and the attributes "; Path=/; Expires=Mon, 02 Jan 2006 15:04:05 GMT;

@@ -64,7 +64,7 @@ func TestOtherCookieNameIsNotFound(t *testing.T) {
 func TestOtherVersionIsNotFound(t *testing.T) {
 	st := newStore(t, cookiestore.Options{Secret: newSecret(t)})
 	raw, _ := store.Encoding.DecodeString(save(t, st, newRecord(time.Now(), "x")))
-	for _, v := range []byte{0, 2, 0xff} {
+	for _, v := range []byte{0, 1, 3, 0xff} { // 1: a version 2 token relabelled as version 1
 		raw[0] = v
 		notFound(t, st, store.Encoding.EncodeToString(raw), fmt.Sprintf("version %d", v))
 	}
@@ -177,4 +177,38 @@ func TestTooLarge(t *testing.T) {
 		t.Fatalf("Save of 256 KiB: %v, want ErrTooLarge", err)
 	}
 	notFound(t, st, strings.Repeat("A", 256<<10+4), "token over the limit")
+}
+
+// TestVersion1TokensStillOpen: a token sealed by the version 1 format
+// (AES-256-GCM under a per-token HKDF key, written before the switch to
+// XChaCha20-Poly1305) opens, as the current secret and as a previous one,
+// so that no session ends with the upgrade; a version 1 token with any bit
+// flipped does not.
+func TestVersion1TokensStillOpen(t *testing.T) {
+	const (
+		secret = "v1-golden: J8qL2mZr5Tx9Kc3Wv7Nb1Hd4Fg6Ys0Pa"
+		id     = "UeaYM55aTL267yXFPJ7lleyet4lpNPnJ0jq8z4H81DQ"
+		token  = "ARC58F2gIG6FbrN6D6NsAJ7XH0wCaHb9DvVKC18Y2P5OJW7qBC0DM55535IFSQmMxrBoJ7uKmVfZb-NtkSESXQQH-j4kRf0fvSSfyeVgQS7au4GFpc4m5poddssgbLbj-x44PT0"
+	)
+	want := store.Record{ID: id, Data: []byte("\x01\x01\x04name\x05\x03Ada"),
+		Created: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), Expires: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for name, opts := range map[string]cookiestore.Options{
+		"current":  {Secret: []byte(secret)},
+		"previous": {Secret: newSecret(t), PreviousSecrets: [][]byte{[]byte(secret)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := newStore(t, opts)
+			load(t, st, token, want)
+			raw, _ := store.Encoding.DecodeString(token)
+			for i := range raw {
+				bad := bytes.Clone(raw)
+				bad[i] ^= 0x10
+				notFound(t, st, store.Encoding.EncodeToString(bad), fmt.Sprintf("byte %d changed", i))
+			}
+			// Saved again, it is a version 2 token.
+			if again, _ := store.Encoding.DecodeString(save(t, st, want)); again[0] != 2 {
+				t.Errorf("saved again as version %d, want 2", again[0])
+			}
+		})
+	}
 }

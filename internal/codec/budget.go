@@ -77,3 +77,15 @@ func (d *decoder) charge(n int64) error {
 	}
 	return nil
 }
+
+// ScalarCost is what decoding a value that Same accepts allocates (what
+// AppendEntryCost would add for it).
+func ScalarCost(v any) int64 {
+	switch v.(type) {
+	case string:
+		return costBox
+	case bool:
+		return 0
+	}
+	return costNumber
+}

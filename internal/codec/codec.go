@@ -333,3 +333,57 @@ func sortedKeys[V any](buf *[smallMapBuffer]string, m map[string]V) []string {
 	}
 	return keys
 }
+
+// Same reports whether a and b are values of one comparable type that the
+// codec encodes by value (a string, a bool, a number of any size) and are
+// equal as encodings: then a's encoding is b's, with no
+// need to encode either. Floats compare by their bits (0 and -0 differ, a
+// NaN equals itself). It is false for everything else (slices and maps may
+// have changed in place), which the caller encodes to compare.
+func Same(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case int:
+		y, ok := b.(int)
+		return ok && x == y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case int32:
+		y, ok := b.(int32)
+		return ok && x == y
+	case int16:
+		y, ok := b.(int16)
+		return ok && x == y
+	case int8:
+		y, ok := b.(int8)
+		return ok && x == y
+	case uint:
+		y, ok := b.(uint)
+		return ok && x == y
+	case uint64:
+		y, ok := b.(uint64)
+		return ok && x == y
+	case uint32:
+		y, ok := b.(uint32)
+		return ok && x == y
+	case uint16:
+		y, ok := b.(uint16)
+		return ok && x == y
+	case uint8:
+		y, ok := b.(uint8)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case float32:
+		y, ok := b.(float32)
+		return ok && math.Float32bits(x) == math.Float32bits(y)
+	}
+	return false
+}

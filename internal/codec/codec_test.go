@@ -401,3 +401,30 @@ func TestDecodeOwnedCopiesBytesValues(t *testing.T) {
 		t.Errorf("DecodeOwned allocates %v times, no fewer than Decode", n)
 	}
 }
+
+// TestSameImpliesTheSameEncoding: whenever Same says two values need no
+// encoding to compare, they encode alike; values that only look alike (0
+// and -0, 1 as int and as int64, a string and its []byte) are not Same.
+func TestSameImpliesTheSameEncoding(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	values := []any{"", "a", "ab", true, false, 0, 1, -1, int8(1), int16(1), int32(1), int64(1),
+		uint(1), uint8(1), uint16(1), uint32(1), uint64(1), 0.0, negZero, 1.5, math.NaN(), math.Inf(1),
+		float32(0), float32(negZero), []byte("a"), []string{"a"}, nil, time.Unix(0, 0)}
+	for _, a := range values {
+		for _, b := range values {
+			if !codec.Same(a, b) {
+				continue
+			}
+			ea, errA := codec.AppendEntry(nil, "k", a)
+			eb, errB := codec.AppendEntry(nil, "k", b)
+			if errA != nil || errB != nil || !bytes.Equal(ea, eb) {
+				t.Errorf("Same(%#v, %#v), but they encode to %x and %x", a, b, ea, eb)
+			}
+		}
+	}
+	for _, pair := range [][2]any{{0.0, negZero}, {1, int64(1)}, {"a", []byte("a")}, {[]string{"a"}, []string{"a"}}} {
+		if codec.Same(pair[0], pair[1]) {
+			t.Errorf("Same(%#v, %#v) is true", pair[0], pair[1])
+		}
+	}
+}

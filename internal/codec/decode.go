@@ -32,11 +32,12 @@ func Decode(data []byte, into map[string]any, raw map[string][]byte) error {
 	return decode(data, into, raw, nil)
 }
 
-// Entry is one entry of an encoding: its key and its bytes inside the
-// encoding (see Decode's raw).
+// Entry is one entry of an encoding: its key, its bytes inside the
+// encoding (see Decode's raw), and the value decoded from them.
 type Entry struct {
 	Key string
 	Raw []byte
+	Val any
 }
 
 // DecodeOwned is Decode for data that the caller owns and never changes
@@ -87,7 +88,7 @@ func decode(data []byte, into map[string]any, raw map[string][]byte, entries *[]
 		case raw != nil:
 			raw[key] = data[start:d.off:d.off]
 		case entries != nil:
-			*entries = append(*entries, Entry{key, data[start:d.off:d.off]})
+			*entries = append(*entries, Entry{key, data[start:d.off:d.off], v})
 		}
 	}
 	if d.off != len(data) {
