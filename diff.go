@@ -19,6 +19,7 @@ type encoded struct {
 	vals    []any // vals[i] is the value encoded under keys[i]
 	ends    []int // ends[i] is where keys[i]'s entry ends in buf
 	kept    bool  // buf is referenced by a state; do not reuse it
+	cost    int64 // what decoding buf will allocate
 
 	// merged is the encoding after merging into a concurrent request's
 	// record (see merge), with its entries' keys and ends.
@@ -32,50 +33,101 @@ var encodedPool = sync.Pool{New: func() any { return &encoded{buf: make([]byte, 
 
 // diff encodes every entry of data (but a handle) and compares each with
 // the entry the store holds, as st knows it.
+//
+// It walks the loaded entries, looking each key up in data, when data has
+// as many keys as were loaded (the common case: keys changed, if at all,
+// in place), which is faster than ranging over the map; otherwise, or when
+// a loaded key turns out to be gone, it ranges over the map.
 func diff(data map[string]any, st *state) (*encoded, error) {
 	e := encodedPool.Get().(*encoded)
-	e.buf, e.keys, e.vals, e.ends, e.kept = e.buf[:0], e.keys[:0], e.vals[:0], e.ends[:0], false
 	e.merged, e.mergedKeys, e.mergedVals, e.mergedEnds = nil, nil, nil, nil
+	var err error
+	if st.stored && len(data) == len(st.loaded) {
+		var ok bool
+		if ok, err = e.fromLoaded(data, st); ok || err != nil {
+			return e.done(err)
+		}
+	}
+	return e.done(e.fromMap(data, st))
+}
+
+// reset empties e for an encoding of n entries.
+func (e *encoded) reset(n int) {
+	e.buf, e.keys, e.vals, e.ends, e.kept = e.buf[:0], e.keys[:0], e.vals[:0], e.ends[:0], false
+	e.buf = codec.AppendHeader(e.buf, n)
+	e.n, e.cost = n, 0
+}
+
+// fromLoaded encodes data in the order of the loaded entries; ok is false
+// when one of them is gone from data.
+func (e *encoded) fromLoaded(data map[string]any, st *state) (ok bool, err error) {
+	e.reset(len(st.loaded))
+	e.changed = false
+	for _, old := range st.loaded {
+		v, ok := data[old.Key]
+		if !ok || !stored(old.Key) {
+			return false, nil
+		}
+		if err := e.add(old.Key, v, old, true); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// fromMap encodes data ranging over it.
+func (e *encoded) fromMap(data map[string]any, st *state) error {
 	n := 0
 	for k := range data {
 		if stored(k) {
 			n++
 		}
 	}
-	e.n = n
-	e.buf = codec.AppendHeader(e.buf, n)
+	e.reset(n)
 	e.changed = !st.stored || len(st.loaded) != n
-	var (
-		err  error
-		cost int64 // what decoding it will allocate
-	)
 	for k, v := range data {
 		if !stored(k) {
 			continue
 		}
-		start := len(e.buf)
 		old, ok := st.loaded.entry(k)
-		if ok && codec.Same(v, old.Val) {
-			// A string or number as loaded: its stored bytes are its
-			// encoding, with nothing to encode or compare.
-			e.buf = append(e.buf, old.Raw...)
-			cost += codec.ScalarCost(v)
-		} else {
-			if e.buf, err = codec.AppendEntryCost(e.buf, k, v, &cost); err != nil {
-				e.release()
-				return nil, err
-			}
-			if !e.changed {
-				e.changed = !ok || !bytes.Equal(old.Raw, e.buf[start:])
-			}
+		if err := e.add(k, v, old, ok); err != nil {
+			return err
 		}
-		e.keys = append(e.keys, k)
-		e.vals = append(e.vals, v)
-		e.ends = append(e.ends, len(e.buf))
 	}
-	if err := codec.CheckBudget(cost, len(e.buf)); err != nil {
+	return nil
+}
+
+// add encodes the entry k, v, whose stored entry is old (when loaded).
+func (e *encoded) add(k string, v any, old codec.Entry, loaded bool) error {
+	start := len(e.buf)
+	if loaded && codec.Same(v, old.Val) {
+		// A string or number as loaded: its stored bytes are its
+		// encoding, with nothing to encode or compare.
+		e.buf = append(e.buf, old.Raw...)
+		e.cost += codec.ScalarCost(v)
+	} else {
+		var err error
+		if e.buf, err = codec.AppendEntryCost(e.buf, k, v, &e.cost); err != nil {
+			return err
+		}
+		if !e.changed {
+			e.changed = !loaded || !bytes.Equal(old.Raw, e.buf[start:])
+		}
+	}
+	e.keys = append(e.keys, k)
+	e.vals = append(e.vals, v)
+	e.ends = append(e.ends, len(e.buf))
+	return nil
+}
+
+// done finishes an encoding: what the decoder would refuse is never stored.
+func (e *encoded) done(err error) (*encoded, error) {
+	if err == nil {
+		err = codec.CheckBudget(e.cost, len(e.buf))
+	}
+	if err != nil {
 		e.release()
-		return nil, err // what the decoder would refuse is never stored
+		return nil, err
 	}
 	return e, nil
 }

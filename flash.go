@@ -168,8 +168,10 @@ func Reflash(data map[string]any) {
 // stored, is kept in step. It returns the flash names it moved and the keys
 // it dropped, so that a merge can replay them.
 func ageFlashes(data map[string]any, raw *entries) (moved, dropped []string) {
-	for k := range data {
-		switch {
+	// The entries hold the keys just decoded into data: a slice is faster
+	// to walk than the map.
+	for _, en := range *raw {
+		switch k := en.Key; {
 		case strings.HasPrefix(k, flashNow):
 			dropped = append(dropped, k)
 		case strings.HasPrefix(k, flashNew):
@@ -181,7 +183,10 @@ func ageFlashes(data map[string]any, raw *entries) (moved, dropped []string) {
 		raw.del(k)
 	}
 	for _, name := range moved {
-		v := data[flashNew+name]
+		v, ok := data[flashNew+name]
+		if !ok {
+			continue // a key the record held twice
+		}
 		delete(data, flashNew+name)
 		raw.del(flashNew + name)
 		data[flashNow+name] = v

@@ -29,9 +29,28 @@ func (m *Manager) checkLate(rs *reqState) {
 
 // changedKeys returns, sorted, the keys whose entry in data differs from
 // the committed one (set, changed or removed since), or nil. When nothing
-// changed it allocates nothing.
+// changed it allocates nothing. Like diff, it looks the committed keys up
+// in data when data has as many keys, and ranges over data otherwise.
 func changedKeys(data map[string]any, committed entries) []string {
-	var scratch [512]byte // most entries fit: no allocation
+	var keys []string
+	if len(data) == len(committed) {
+		for _, en := range committed {
+			v, ok := data[en.Key]
+			if !ok {
+				return changedKeysOfMap(data, committed)
+			}
+			if !sameAs(en, v) {
+				keys = append(keys, en.Key)
+			}
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	return changedKeysOfMap(data, committed)
+}
+
+// changedKeysOfMap is changedKeys ranging over data.
+func changedKeysOfMap(data map[string]any, committed entries) []string {
 	var keys []string
 	n := 0
 	for k, v := range data {
@@ -39,16 +58,9 @@ func changedKeys(data map[string]any, committed entries) []string {
 			continue
 		}
 		n++
-		if old, ok := committed.entry(k); ok {
-			if codec.Same(v, old.Val) {
-				continue // a string or number as committed
-			}
-			entry, err := codec.AppendEntry(scratch[:0], k, v)
-			if err == nil && bytes.Equal(old.Raw, entry) {
-				continue
-			}
+		if old, ok := committed.entry(k); !ok || !sameAs(old, v) {
+			keys = append(keys, k)
 		}
-		keys = append(keys, k)
 	}
 	if n-len(keys) < len(committed) { // some committed keys are gone
 		for _, en := range committed {
@@ -59,4 +71,14 @@ func changedKeys(data map[string]any, committed entries) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// sameAs reports whether v encodes as the committed entry en.
+func sameAs(en codec.Entry, v any) bool {
+	if codec.Same(v, en.Val) {
+		return true // a string or number as committed
+	}
+	var scratch [512]byte // most entries fit: no allocation
+	entry, err := codec.AppendEntry(scratch[:0], en.Key, v)
+	return err == nil && bytes.Equal(en.Raw, entry)
 }

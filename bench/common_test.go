@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -177,6 +178,12 @@ type lib struct {
 }
 
 func benchDriver(b *testing.B, libs []lib, extra func(b *testing.B, ds dataset, work string)) {
+	if os.Getenv("BENCH_REVERSE") != "" {
+		// bench/run.sh alternates the order of the libraries from round
+		// to round, so that neither always runs first.
+		libs = slices.Clone(libs)
+		slices.Reverse(libs)
+	}
 	for _, ds := range datasets() {
 		for _, work := range []string{"read", "change", "create"} {
 			b.Run(ds.label+"/"+work, func(b *testing.B) {

@@ -1,9 +1,12 @@
-// Command compare reads `go test -bench` output (several -count runs) and
-// prints a Markdown table: per benchmark group, our median ns/op and
-// allocs/op beside each other variant's (peer or floor), the ratio and the
-// difference, then the issue's targets evaluated on those medians.
+// Command compare reads `go test -bench` output (several rounds of each
+// benchmark) and prints Markdown: per benchmark group, our median ns/op
+// with its 95 % confidence interval (benchstat's: golang.org/x/perf's
+// benchmath, assuming nothing about the distribution) and allocs/op beside
+// each other variant's (a peer or a floor), their ratio and difference;
+// then the targets of the performance issue, each met only when the whole
+// interval is inside it.
 //
-//	go test -run '^$' -bench . -benchmem -count 6 | tee out.txt
+//	go test -run '^$' -bench . -benchmem -count 10 | tee out.txt
 //	go run ./cmd/compare out.txt
 //
 // Benchmark names are Benchmark<Group>/<...>/<variant>[-cpu]; the variant
@@ -17,12 +20,13 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/perf/benchmath"
 )
 
-type sample struct{ ns, allocs, bytes []float64 }
+type sample struct{ ns, allocs []float64 }
 
 type entry struct {
 	group, variant string
@@ -30,6 +34,23 @@ type entry struct {
 }
 
 var line = regexp.MustCompile(`^Benchmark(\S+?)(?:-(\d+))?\s+\d+\s+([\d.]+) ns/op(.*)$`)
+
+// stat is one benchmark's summary: the median ns/op and its confidence
+// interval, and the median allocs/op.
+type stat struct {
+	ns, lo, hi, allocs float64
+	n                  int
+	ok                 bool
+}
+
+func summarize(s *sample) stat {
+	if s == nil || len(s.ns) == 0 {
+		return stat{}
+	}
+	sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(s.ns, &benchmath.DefaultThresholds), 0.95)
+	al := benchmath.AssumeNothing.Summary(benchmath.NewSample(s.allocs, &benchmath.DefaultThresholds), 0.95)
+	return stat{ns: sum.Center, lo: sum.Lo, hi: sum.Hi, allocs: al.Center, n: len(s.ns), ok: true}
+}
 
 func main() {
 	var in io.Reader = os.Stdin
@@ -66,16 +87,12 @@ func main() {
 			continue
 		}
 		name := m[1]
-		cpu := 0
+		cpu := 1
 		if m[2] != "" {
 			cpu, _ = strconv.Atoi(m[2])
 		}
-		if cpu == 0 {
-			cpu = 1
-		}
-		i := strings.LastIndex(name, "/")
-		e := entry{group: name, variant: "", cpu: cpu}
-		if i >= 0 {
+		e := entry{group: name, cpu: cpu}
+		if i := strings.LastIndex(name, "/"); i >= 0 {
 			e.group, e.variant = name[:i], name[i+1:]
 		}
 		ns, _ := strconv.ParseFloat(m[3], 64)
@@ -87,7 +104,6 @@ func main() {
 		}
 		s.ns = append(s.ns, ns)
 		s.allocs = append(s.allocs, unit(m[4], "allocs/op"))
-		s.bytes = append(s.bytes, unit(m[4], "B/op"))
 		if cpus[e.group] == nil {
 			cpus[e.group] = map[int]bool{}
 		}
@@ -97,23 +113,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "compare: no benchmark lines in the input")
 		os.Exit(1)
 	}
-
+	stats := map[entry]stat{}
+	for e, s := range samples {
+		stats[e] = summarize(s)
+	}
 	label := func(e entry) string {
 		if len(cpus[e.group]) > 1 {
 			return fmt.Sprintf("%s (cpu %d)", e.group, e.cpu)
 		}
 		return e.group
 	}
-	med := func(e entry) (ns, allocs, spread float64, ok bool) {
-		s := samples[e]
-		if s == nil {
-			return 0, 0, 0, false
-		}
-		ns = median(s.ns)
-		lo, hi := minmax(s.ns)
-		return ns, median(s.allocs), 100 * (hi - lo) / 2 / ns, true
-	}
 
+	fmt.Println("Medians of every round, with the 95 % confidence interval of each median in brackets.")
+	fmt.Println()
 	fmt.Println("| benchmark | ours ns/op | ours allocs | vs | their ns/op | their allocs | their/ours time | ours − theirs |")
 	fmt.Println("|---|---:|---:|---|---:|---:|---:|---:|")
 	seen := map[string]bool{}
@@ -124,93 +136,103 @@ func main() {
 		}
 		seen[key] = true
 		oursE := entry{group: e.group, variant: oursVariant(e.group), cpu: e.cpu}
-		ons, oal, osp, ok := med(oursE)
-		if !ok {
+		o := stats[oursE]
+		if !o.ok {
 			// A group without ours: print each variant alone (floors such as Bare).
-			for _, o := range order {
-				if o.group == e.group && o.cpu == e.cpu {
-					ns, al, sp, _ := med(o)
-					name := label(o)
-					if o.variant != "" {
-						name += "/" + o.variant
+			for _, f := range order {
+				if f.group == e.group && f.cpu == e.cpu {
+					s := stats[f]
+					name := label(f)
+					if f.variant != "" {
+						name += "/" + f.variant
 					}
-					fmt.Printf("| %s | | | %s | %s ±%.0f%% | %.0f | | |\n", name, "floor", dur(ns), sp, al)
+					fmt.Printf("| %s | | | floor | %s | %.0f | | |\n", name, interval(s), s.allocs)
 				}
 			}
 			continue
 		}
-		for _, o := range order {
-			if o.group != e.group || o.cpu != e.cpu || o == oursE {
+		for _, f := range order {
+			if f.group != e.group || f.cpu != e.cpu || f == oursE {
 				continue
 			}
-			tns, tal, tsp, _ := med(o)
-			fmt.Printf("| %s | %s ±%.0f%% | %.0f | %s | %s ±%.0f%% | %.0f | %.2f× | %s |\n",
-				label(e), dur(ons), osp, oal, o.variant, dur(tns), tsp, tal, tns/ons, signed(ons-tns))
+			t := stats[f]
+			fmt.Printf("| %s | %s | %.0f | %s | %s | %.0f | %.2f× | %s |\n",
+				label(e), interval(o), o.allocs, f.variant, interval(t), t.allocs, t.ns/o.ns, signed(o.ns-t.ns))
 		}
 	}
 	for name, why := range skipped {
 		fmt.Printf("\nskipped %s: %s\n", name, why)
 	}
-
-	// The issue's targets, on the medians above.
-	get := func(group, variant string) (float64, float64, bool) {
+	get := func(group, variant string) stat {
 		for _, e := range order {
 			if e.group == group && e.variant == variant {
-				ns, al, _, ok := med(e)
-				return ns, al, ok
+				return stats[e]
 			}
 		}
-		return 0, 0, false
+		return stat{}
 	}
+	printTargets(get)
+}
+
+// A target is met only when the whole confidence interval satisfies it:
+// a floor's time is taken at its interval's low end and ours at its high
+// end, or the other way round, whichever is the harder.
+func printTargets(get func(group, variant string) stat) {
 	fmt.Println()
-	fmt.Println("| target | measured | met |")
-	fmt.Println("|---|---|---|")
-	target := func(name string, measured string, met bool, ok bool) {
+	fmt.Println("| target | median | worst within the 95 % intervals | met |")
+	fmt.Println("|---|---|---|---|")
+	row := func(name, median, worst string, met, ok bool) {
 		if !ok {
-			fmt.Printf("| %s | not measured | – |\n", name)
+			fmt.Printf("| %s | not measured | | – |\n", name)
 			return
 		}
-		fmt.Printf("| %s | %s | %s |\n", name, measured, yes(met))
+		fmt.Printf("| %s | %s | %s | %s |\n", name, median, worst, yes(met))
+	}
+	// addedAtMost: ours over a floor by at most limit ns and allocs.
+	addedAtMost := func(name string, o, f stat, limit, allocs float64) {
+		added, worst := o.ns-f.ns, o.hi-f.lo
+		met := worst <= limit && (allocs < 0 || o.allocs-f.allocs <= allocs)
+		al := ""
+		if allocs >= 0 {
+			al = fmt.Sprintf(", %+.0f allocs", o.allocs-f.allocs)
+		}
+		row(name, signed(added)+al, signed(worst), met, o.ok && f.ok)
+	}
+	// fasterBy: the peer's time over ours at least k.
+	fasterBy := func(name string, o, p stat, k float64) {
+		row(name, fmt.Sprintf("%.2f×", p.ns/o.ns), fmt.Sprintf("%.2f×", p.lo/o.hi), p.lo/o.hi >= k, o.ok && p.ok)
+	}
+	// withinOf: ours over a floor's time at most k.
+	withinOf := func(name string, o, f stat, k float64) {
+		row(name, fmt.Sprintf("%.2f×", o.ns/f.ns), fmt.Sprintf("%.2f×", o.hi/f.lo), o.hi/f.lo <= k, o.ok && f.ok)
 	}
 	for _, size := range []string{"5key", "2KB"} {
-		o, oa, ok1 := get("Memory/"+size+"/change", "ours")
-		p, pa, ok2 := get("Memory/"+size+"/change", "scs")
-		target("memory "+size+" change: ≥5× faster than scs, ≤¼ its allocs",
-			fmt.Sprintf("%.2f× faster, %.0f vs %.0f allocs (%.2f)", p/o, oa, pa, oa/pa), p/o >= 5 && oa <= pa/4, ok1 && ok2)
-		r, _, ok1 := get("Memory/"+size+"/read", "ours")
-		f, _, ok2 := get("Memory/"+size+"/read", "bare")
-		target("memory "+size+" read: ≤3 µs over the bare request", fmt.Sprintf("+%s", dur(r-f)), r-f <= 3000, ok1 && ok2)
+		bare := get("Memory/"+size+"/read", "bare")
+		addedAtMost("memory "+size+" read: at most +1.3 µs and +13 allocs over the bare request", get("Memory/"+size+"/read", "ours"), bare, 1300, 13)
+		addedAtMost("memory "+size+" change: at most +1.8 µs and +18 allocs over the bare request", get("Memory/"+size+"/change", "ours"), bare, 1800, 18)
+		addedAtMost("memory "+size+" create: at most +1.5 µs over the bare request", get("Memory/"+size+"/create", "ours"), bare, 1500, -1)
 		for _, w := range []string{"read", "change", "create"} {
-			o, _, ok1 = get("Cookie/"+size+"/"+w, "ours")
-			p, _, ok2 = get("Cookie/"+size+"/"+w, "gorilla")
-			target("cookie "+size+" "+w+": ≥3× faster than gorilla CookieStore", fmt.Sprintf("%.2f×", p/o), p/o >= 3, ok1 && ok2)
+			fasterBy("cookie "+size+" "+w+": ≥3× faster than gorilla's CookieStore", get("Cookie/"+size+"/"+w, "ours"), get("Cookie/"+size+"/"+w, "gorilla"), 3)
+		}
+		for _, t := range []work{{"read", 3}, {"change", 1.2}, {"create", 0.9}} {
+			fasterBy(fmt.Sprintf("file %s %s: ≥%.1f× gorilla's FilesystemStore", size, t.w, t.k), get("File/"+size+"/"+t.w, "ours"), get("File/"+size+"/"+t.w, "gorilla"), t.k)
+		}
+		for _, t := range []work{{"read", 1.1}, {"change", 1.15}, {"create", 1.1}} {
+			withinOf(fmt.Sprintf("redis %s %s: ≤%.2f× raw go-redis", size, t.w, t.k), get("Redis/"+size+"/"+t.w, "ours"), get("Redis/"+size+"/"+t.w, "raw"), t.k)
 		}
 		for _, w := range []string{"read", "change", "create"} {
-			o, _, ok1 = get("File/"+size+"/"+w, "ours")
-			p, _, ok2 = get("File/"+size+"/"+w, "gorilla")
-			target("file "+size+" "+w+": ≥2× faster than gorilla FilesystemStore", fmt.Sprintf("%.2f×", p/o), p/o >= 2, ok1 && ok2)
-		}
-		for _, w := range []string{"read", "change", "create"} {
-			o, _, ok1 = get("Redis/"+size+"/"+w, "ours")
-			p, _, ok2 = get("Redis/"+size+"/"+w, "raw")
-			target("redis "+size+" "+w+": within 1.2× of raw go-redis", fmt.Sprintf("%.2f× of raw", o/p), o/p <= 1.2, ok1 && ok2)
-		}
-		for _, w := range []string{"read", "change", "create"} {
-			o, _, ok1 = get("Postgres/"+size+"/"+w, "ours")
-			p, _, ok2 = get("Postgres/"+size+"/"+w, "raw-gorm")
-			target("postgres "+size+" "+w+": within 1.2× of raw GORM", fmt.Sprintf("%.2f× of raw GORM", o/p), o/p <= 1.2, ok1 && ok2)
+			fasterBy("postgres "+size+" "+w+": at least as fast as scs's postgresstore", get("Postgres/"+size+"/"+w, "ours"), get("Postgres/"+size+"/"+w, "scs"), 1)
+			withinOf("postgres "+size+" "+w+": ≤1.15× the same statements through GORM", get("Postgres/"+size+"/"+w, "ours"), get("Postgres/"+size+"/"+w, "raw-gorm"), 1.15)
 		}
 	}
-	for _, op := range []string{"encode", "decode"} {
-		o, oa, ok1 := get("Codec/"+op, "codec")
-		if op == "decode" {
-			o, oa, ok1 = get("Codec/"+op, "codec-tracked")
-		}
-		j, ja, ok2 := get("Codec/"+op, "json")
-		g, _, ok3 := get("Codec/"+op, "gob")
-		target("codec "+op+": ≥2× faster than json with fewer allocs, far faster than gob",
-			fmt.Sprintf("%.1f× json (%.0f vs %.0f allocs), %.1f× gob", j/o, oa, ja, g/o), j/o >= 2 && oa < ja && g/o >= 5, ok1 && ok2 && ok3)
-	}
+	so := get("SealOpen", "")
+	row("encryption at rest: seal + open of the 5-key record ≤ 1 µs", dur(so.ns), dur(so.hi), so.hi <= 1000, so.ok)
+}
+
+// work is a kind of work and its target factor.
+type work struct {
+	w string
+	k float64
 }
 
 func oursVariant(group string) string {
@@ -231,22 +253,12 @@ func unit(rest, name string) float64 {
 	return 0
 }
 
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
+// interval prints a median with its confidence interval.
+func interval(s stat) string {
+	if s.n < 2 {
+		return dur(s.ns)
 	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-func minmax(v []float64) (float64, float64) {
-	lo, hi := v[0], v[0]
-	for _, x := range v {
-		lo, hi = min(lo, x), max(hi, x)
-	}
-	return lo, hi
+	return fmt.Sprintf("%s [%s, %s]", dur(s.ns), dur(s.lo), dur(s.hi))
 }
 
 // dur prints nanoseconds as µs (or ns below 1 µs).
@@ -257,7 +269,7 @@ func dur(ns float64) string {
 	if ns < 1000 {
 		return fmt.Sprintf("%.0f ns", ns)
 	}
-	return fmt.Sprintf("%.1f µs", ns/1000)
+	return fmt.Sprintf("%.2f µs", ns/1000)
 }
 
 func signed(ns float64) string {
