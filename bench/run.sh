@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# bench/run.sh: the benchmark command of issue 5. Starts Redis and
-# PostgreSQL on free ports of 127.0.0.1 (scripts/backends), runs every
-# benchmark against the library and its peers, and prints the table (ours,
-# the peer's, the ratio) and the targets. Everything started is stopped on
-# exit.
+# bench/run.sh: the benchmark command. Starts Redis and PostgreSQL on free
+# ports of 127.0.0.1 (scripts/backends), runs every benchmark against the
+# library and its peers in COUNT interleaved rounds, and prints the table
+# (ours, the peer's, medians with their 95 % confidence intervals, the
+# ratio) and the targets, each met only when its whole interval is; then
+# benchstat's own summary. Everything started is stopped on exit.
 #
-#   bench/run.sh                        # -count 6, -benchtime 500ms (about 12 minutes)
+#   bench/run.sh                        # 10 rounds, -benchtime 500ms (about 35 minutes)
 #   COUNT=1 BENCHTIME=200ms bench/run.sh  # a quick pass
 #   BENCH=Memory bench/run.sh           # only some benchmarks (a -bench regexp)
-#   LOADTEST=1 bench/run.sh             # also the demo load test for every driver, 10 s per run
+#   LOADTEST=1 bench/run.sh             # also the load tests over sockets, 10 s per run: ours,
+#                                       # scs and gorilla (64 users; memory and redis), then the
+#                                       # demo-shaped app on every driver
 #   LOADTEST=3s bench/run.sh            # the same, 3 s per run (a Go duration)
 #   SESSION_BENCH_BACKENDS=none bench/run.sh   # start no servers: redis/postgres benchmarks skip
 #   LIB_REV=HEAD bench/run.sh           # measure a commit of the library (git archive), not the work tree
@@ -19,7 +22,7 @@ cd "$(dirname "$0")"
 source ../scripts/lib.sh
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-COUNT=${COUNT:-6}
+COUNT=${COUNT:-10}
 BENCHTIME=${BENCHTIME:-500ms}
 BENCH=${BENCH:-.}
 OUT=${OUT:-latest.txt}
@@ -65,7 +68,9 @@ parallel=
 if [ "$BENCH" = . ] || [[ Parallel =~ $BENCH ]]; then parallel=1; fi
 for round in $(seq "$COUNT"); do
   log "round $round of $COUNT"
-  (cd "$SESSION_TEST_DIR" && ./bench.test -test.run '^$' -test.bench "$BENCH" -test.skip Parallel -test.benchmem \
+  # Odd rounds run ours first in each group, even rounds the others first.
+  reverse=; if [ $((round % 2)) -eq 0 ]; then reverse=1; fi
+  (cd "$SESSION_TEST_DIR" && BENCH_REVERSE=$reverse ./bench.test -test.run '^$' -test.bench "$BENCH" -test.skip Parallel -test.benchmem \
     -test.count 1 -test.benchtime "$BENCHTIME") 2>&1 | tee -a "$OUT" >&2
   if [ -n "$parallel" ]; then
     (cd "$SESSION_TEST_DIR" && ./bench.test -test.run '^$' -test.bench Parallel -test.benchmem -test.cpu 1,2 \
@@ -73,13 +78,21 @@ for round in $(seq "$COUNT"); do
   fi
 done
 go run ./cmd/compare "$OUT"
+echo
+echo "benchstat (golang.org/x/perf/cmd/benchstat) of the same rounds:"
+echo
+go run golang.org/x/perf/cmd/benchstat "$OUT" | sed 's/^/    /'
 if [ -n "${LOADTEST:-}" ]; then
   # The demo-shaped app with and without the session middleware, for every
   # driver, on the servers started above (a driver whose server did not
   # start is skipped with a note). 16 connections on loopback.
   loadtest_d=10s
   if [[ $LOADTEST =~ ^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$ ]]; then loadtest_d=$LOADTEST; fi
-  log "load test: every driver, $loadtest_d per run"
+  log "load test of the peers: 64 users, $loadtest_d per run"
+  echo
+  go build -o "$SESSION_TEST_DIR/peers" ./peers
+  "$SESSION_TEST_DIR/peers" -d "$loadtest_d" -c 64 -driver memory,redis -rounds 3
+  log "load test of the demo-shaped app: every driver, $loadtest_d per run"
   echo
   go run ./loadtest -d "$loadtest_d" -c 16 -driver all
 fi
