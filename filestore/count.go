@@ -20,7 +20,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 		if !isSessionName(e.Name()) || !e.Type().IsRegular() {
 			return nil
 		}
-		h, ok, err := s.peek(e.Name())
+		h, ok, err := s.peek(e.Name(), true)
 		if ok && now.Before(h.expires) {
 			n++
 		}

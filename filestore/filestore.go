@@ -80,8 +80,9 @@ type Store struct {
 	// locks serialize the changes to one session's file within this
 	// process, beside the stripe files' flocks across processes (see
 	// lockSession); locksReady is set once locksDir is known to exist.
-	locks      [stripes]sync.Mutex
-	locksReady atomic.Bool
+	locks       [stripes]sync.Mutex
+	stripeFiles [stripes]*os.File // opened when first locked, each under its mutex
+	locksReady  atomic.Bool
 }
 
 // New returns a store that keeps its files in dir, creating dir (and its
@@ -185,7 +186,7 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		return "", 0, backendErr(err)
 	}
 	defer unlock()
-	cur, held, err := s.peek(n)
+	cur, held, err := s.peek(n, false)
 	if err != nil {
 		return "", 0, backendErr(err)
 	}
@@ -238,7 +239,7 @@ func (s *Store) removeNamed(n string) error {
 		return err
 	}
 	defer unlock()
-	h, _, err := s.peek(n)
+	h, _, err := s.peek(n, true)
 	if err == nil {
 		err = s.removeSession(n, h.user)
 	}

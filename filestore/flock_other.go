@@ -9,5 +9,7 @@ import "os"
 // among the goroutines of one process.
 const crossProcess = false
 
-// flock does nothing where the system has no flock(2).
+// flock and funlock do nothing where the system has no flock(2).
 func flock(*os.File) error { return nil }
+
+func funlock(*os.File) error { return nil }

@@ -13,12 +13,27 @@ import (
 const crossProcess = true
 
 // flock takes an exclusive flock(2) on f, waiting while another process
-// holds it. Closing f releases it.
-func flock(f *os.File) error {
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
+// holds it.
+func flock(f *os.File) error { return flockOp(f, syscall.LOCK_EX) }
+
+// funlock releases flock's lock.
+func funlock(f *os.File) error { return flockOp(f, syscall.LOCK_UN) }
+
+func flockOp(f *os.File, op int) error {
+	rc, err := f.SyscallConn() // unlike Fd, no switch to blocking mode (two fcntl calls)
+	if err != nil {
+		return err
 	}
+	cerr := rc.Control(func(fd uintptr) {
+		for {
+			err = syscall.Flock(int(fd), op)
+			if !errors.Is(err, syscall.EINTR) {
+				return
+			}
+		}
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
 }

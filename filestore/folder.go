@@ -156,13 +156,18 @@ func (s *Store) notFound(err error) error {
 
 // peek reads the header of the session file at name: ok is false when
 // there is none, or when it is not the store's own (another program's file,
-// or one cut before its header ends).
-func (s *Store) peek(name string) (h header, ok bool, err error) {
+// or one cut before its header ends). With checkFolder, a missing file is
+// told from a folder that is gone (see notFound); a Save leaves that to
+// the write that follows, which fails then anyway.
+func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err error) {
 	f, _, err := s.openRegular(name)
 	if errors.Is(err, errNotRegular) {
 		return header{}, false, nil // not a session: a Save replaces it
 	}
 	if errors.Is(err, fs.ErrNotExist) {
+		if !checkFolder {
+			return header{}, false, nil
+		}
 		return header{}, false, s.notFound(err)
 	}
 	if err != nil {

@@ -13,9 +13,10 @@ import (
 // goroutines of a process by a mutex and among processes sharing the
 // folder by flock(2) on a stripe file: locksDir/stripe-XX, where XX are the
 // first two hex digits of the session file's name. The 256 stripe files
-// are created when first needed and never removed (a lock on the session
-// file itself would be lost when a rename replaces the file). Where the
-// system has no flock (see flock_other.go) only the mutex holds.
+// are created when first needed, kept open by the store until Close, and
+// never removed (a lock on the session file itself would be lost when a
+// rename replaces the file). Where the system has no flock (see
+// flock_other.go) only the mutex holds.
 const (
 	locksDir     = "locks"
 	stripePrefix = "stripe-"
@@ -45,12 +46,9 @@ func (s *Store) lockSession(n string) (unlock func(), err error) {
 	i := stripeOf(n)
 	mu := &s.locks[i]
 	mu.Lock()
-	f, err := s.openStripe(i)
+	f, err := s.stripe(i)
 	if err == nil {
 		err = flock(f)
-		if err != nil {
-			f.Close()
-		}
 	}
 	if err != nil {
 		mu.Unlock()
@@ -60,9 +58,36 @@ func (s *Store) lockSession(n string) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", stripeName(i), err)
 	}
 	return func() {
-		f.Close() // closing the file releases its flock
+		_ = funlock(f) // closing the store's files releases it too
 		mu.Unlock()
 	}, nil
+}
+
+// stripe returns stripe i's file, opening it the first time (the store
+// keeps it open until Close: a flock is a system call, an open three). The
+// caller holds stripe i's mutex.
+func (s *Store) stripe(i int) (*os.File, error) {
+	if f := s.stripeFiles[i]; f != nil {
+		return f, nil
+	}
+	f, err := s.openStripe(i)
+	if err != nil {
+		return nil, err
+	}
+	s.stripeFiles[i] = f
+	return f, nil
+}
+
+// closeStripes closes the stripe files the store opened.
+func (s *Store) closeStripes() {
+	for i := range s.locks {
+		s.locks[i].Lock()
+		if f := s.stripeFiles[i]; f != nil {
+			_ = f.Close()
+			s.stripeFiles[i] = nil
+		}
+		s.locks[i].Unlock()
+	}
 }
 
 // openStripe opens stripe i's file, creating it (and locksDir) when

@@ -11,6 +11,7 @@ import (
 // [store.ErrBackend]: close the store after the server has stopped.
 func (s *Store) Close() error {
 	s.sweep.Close()
+	s.closeStripes()
 	if err := s.root.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return backendErr(err)
 	}

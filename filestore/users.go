@@ -169,7 +169,7 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 		return backendErr(err)
 	}
 	defer unlock()
-	h, ok, err := s.peek(n)
+	h, ok, err := s.peek(n, true)
 	if err == nil && ok && h.user == userID {
 		err = s.removeSession(n, userID)
 	}

@@ -41,9 +41,11 @@
 //     A key holds a version only when Load would return it (a value in a
 //     format this package reads, with a TTL, expiring after the caller's
 //     clock); anything else counts as no record;
-//   - Load is one pipeline of GET and PEXPIRETIME on the same key;
-//   - Touch is one EVALSHA of a script that runs PEXPIREAT (which leaves the
-//     version alone) and returns the user ID from the value's header;
+//   - Load is one GET: the value's header holds the expiry (a value written
+//     by an earlier release, without it, costs one PEXPIRETIME more);
+//   - Touch is one EVALSHA of a script that runs PEXPIREAT, writes the same
+//     expiry into the value's header with SETRANGE (both leave the version
+//     alone) and returns the user ID from the header;
 //   - Delete is one EVALSHA of a script that DELs the key and returns the
 //     user the value was tied to.
 //

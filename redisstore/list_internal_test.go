@@ -39,7 +39,7 @@ func TestListStreams(t *testing.T) {
 				pipe := c.Pipeline()
 				for range 1000 {
 					id := store.NewID()
-					format, val, err := encodeValue(store.Record{ID: id, Data: []byte("\x01\x00"), Created: now})
+					format, val, err := encodeValue(store.Record{ID: id, Data: []byte("\x01\x00"), Created: now, Expires: now.Add(time.Hour)})
 					if err != nil {
 						t.Fatal(err)
 					}

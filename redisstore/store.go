@@ -100,10 +100,17 @@ func Addrs(client redis.UniversalClient) []string {
 // creation time, then the data. Format 4, for a session whose sign-in
 // recorded an IP address or a user agent: format 3's header and user ID,
 // then the IP address's length (big-endian uint16) and the IP address, the
-// user agent's length (uint16) and the user agent, then the data. Format 1,
-// written by earlier releases and still read: the format byte, the
-// creation time, then the data; its version counts as 1. Formats 1 and 2
-// have no user. Every script reads the user ID of formats 3 and 4 alike.
+// user agent's length (uint16) and the user agent, then the data. Format 1:
+// the format byte, the creation time, then the data; its version counts as
+// 1. Formats 1 and 2 have no user.
+//
+// Format 5, the only one this package writes now, is format 4 with the
+// expiry (big-endian int64 Unix milliseconds) right after the user ID, so
+// that a load is a single GET: the expiry comes with the value instead of
+// from PEXPIRETIME, and Touch moves both together (one script). Formats 1
+// to 4, written by earlier releases, are still read (a load of one of them
+// costs a PEXPIRETIME more). Every script reads the user ID of formats 3,
+// 4 and 5 alike: its length is at the same offset in all three.
 const (
 	formatV1 = 1
 	headerV1 = 1 + 8
@@ -112,6 +119,7 @@ const (
 	formatV3 = 3
 	headerV3 = 1 + 8 + 8 + 4 // then the user ID, then the data
 	formatV4 = 4             // format 3's header and user ID, then the IP address and the user agent
+	formatV5 = 5             // format 3's header and user ID, the expiry, then format 4's IP address and user agent
 )
 
 // saveScript is Save and SaveIf in one round trip on one key, so it works
@@ -127,9 +135,7 @@ const (
 //	ARGV[2]  the expiry in Unix milliseconds; "" to delete the key instead
 //	ARGV[3]  the caller's clock in Unix milliseconds
 //	ARGV[4]  the format byte of the new value
-//	ARGV[5]  what follows the version in the new value: the creation time
-//	         (8 bytes), in format 3 the user ID's length and the user ID,
-//	         then the data
+//	ARGV[5]  what follows the version in the new value (see encodeValue)
 //
 // It returns the new version (8 big-endian bytes) and the user ID the
 // value it replaced was tied to ("" for none), so that the caller can take
@@ -144,7 +150,7 @@ local old = redis.call('GET', key)
 if old then
   local f = string.byte(old, 1)
   local ok = f == 2 and #old >= 17 or f == 1 and #old >= 9
-  if (f == 3 or f == 4) and #old >= 21 then
+  if f >= 3 and f <= 5 and #old >= 21 then
     local a, b, c, d = string.byte(old, 18, 21)
     local n = ((a * 256 + b) * 256 + c) * 256 + d
     ok = #old >= 21 + n
@@ -188,17 +194,21 @@ return {new, user}
 //
 //	KEYS[1]  the session's key
 //	ARGV[1]  the new expiry in Unix milliseconds
+//	ARGV[2]  the same expiry as 8 big-endian bytes, for a format 5 header
 var touchScript = redis.NewScript(`
 if redis.call('PEXPIREAT', KEYS[1], ARGV[1]) == 0 then
   return false
 end
 local h = redis.call('GETRANGE', KEYS[1], 0, 20)
 local f = string.byte(h, 1)
-if #h < 21 or f ~= 3 and f ~= 4 then
+if #h < 21 or f < 3 or f > 5 then
   return ''
 end
 local a, b, c, d = string.byte(h, 18, 21)
 local n = ((a * 256 + b) * 256 + c) * 256 + d
+if f == 5 then
+  redis.call('SETRANGE', KEYS[1], 21 + n, ARGV[2])
+end
 if n == 0 then
   return ''
 end
@@ -217,13 +227,12 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		return store.Record{}, err
 	}
 	key := s.key(token)
-	pipe := s.client.Pipeline()
-	get := pipe.Get(ctx, key)
-	ttl := pipe.PExpireTime(ctx, key)
-	// Exec's error repeats the first failed command's; each command is
-	// checked below, where redis.Nil can be told from a real failure.
-	_, _ = pipe.Exec(ctx)
-
+	get := s.client.Get(ctx, key)
+	var ttl *redis.DurationCmd
+	if val := get.Val(); len(val) > 0 && val[0] != formatV5 {
+		// A value of an earlier release: its expiry is the key's.
+		ttl = s.client.PExpireTime(ctx, key)
+	}
 	r, err := s.record(get, ttl, time.Now())
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -235,8 +244,9 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 	return r, nil
 }
 
-// record decodes the replies of a GET and a PEXPIRETIME of one session key
-// into the record Load returns (without its ID). A session that is missing
+// record decodes the reply of a GET of one session key, and for a value of
+// an earlier format the reply of its PEXPIRETIME (nil for format 5), into
+// the record Load returns (without its ID). A session that is missing
 // or expired (by now) is store.ErrNotFound, a value this package did not write is
 // an error wrapping store.ErrCorrupt; other errors are the backend's.
 func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Time) (store.Record, error) {
@@ -247,28 +257,35 @@ func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Ti
 	if err != nil {
 		return store.Record{}, err
 	}
-	exp, err := ttl.Result()
-	if err != nil {
-		return store.Record{}, err
+	v, ok := decode(val)
+	if !ok {
+		return store.Record{}, store.CorruptError(driver, errors.New("bad header"))
 	}
-	switch exp {
-	case -2:
-		// The key went away between GET and PEXPIRETIME.
-		return store.Record{}, store.ErrNotFound
-	case -1:
-		// This package never writes a key without a TTL; someone else did
-		// (or PERSISTed ours). Never hand out a session that lives forever.
-		return store.Record{}, store.CorruptError(driver, errors.New("key has no expiry"))
+	expires := v.expires
+	if expires.IsZero() { // an earlier format: the key's expiry
+		if ttl == nil {
+			return store.Record{}, errors.New("no PEXPIRETIME for a value without an expiry")
+		}
+		exp, err := ttl.Result()
+		if err != nil {
+			return store.Record{}, err
+		}
+		switch exp {
+		case -2:
+			// The key went away between GET and PEXPIRETIME.
+			return store.Record{}, store.ErrNotFound
+		case -1:
+			// This package never writes a key without a TTL; someone else
+			// did (or PERSISTed ours). Never hand out a session that lives
+			// forever.
+			return store.Record{}, store.CorruptError(driver, errors.New("key has no expiry"))
+		}
+		expires = time.UnixMilli(int64(exp / time.Millisecond))
 	}
-	expires := time.UnixMilli(int64(exp / time.Millisecond))
 	if !expires.After(now) {
 		// Our clock is ahead of the server's: the contract is that a store
 		// never returns a record whose expiry has passed.
 		return store.Record{}, store.ErrNotFound
-	}
-	v, ok := decode(val)
-	if !ok {
-		return store.Record{}, store.CorruptError(driver, errors.New("bad header"))
 	}
 	return store.Record{
 		// Converting the string copies: the caller owns Data.
@@ -286,6 +303,7 @@ func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Ti
 type value struct {
 	version uint64
 	created time.Time
+	expires time.Time // format 5's; zero for the earlier formats
 	user    string
 	ip, ua  string
 	data    string
@@ -296,7 +314,7 @@ type value struct {
 func decode(val string) (v value, ok bool) {
 	var created string // 8 bytes
 	switch {
-	case len(val) >= headerV3 && (val[0] == formatV3 || val[0] == formatV4):
+	case len(val) >= headerV3 && val[0] >= formatV3 && val[0] <= formatV5:
 		n := uint64(binary.BigEndian.Uint32([]byte(val[17:headerV3])))
 		if uint64(len(val)-headerV3) < n {
 			return value{}, false
@@ -305,7 +323,17 @@ func decode(val string) (v value, ok bool) {
 		created = val[9:17]
 		v.user = val[headerV3 : headerV3+int(n)]
 		v.data = val[headerV3+int(n):]
-		if val[0] == formatV4 {
+		if val[0] == formatV5 {
+			if len(v.data) < 8 {
+				return value{}, false
+			}
+			ms := int64(binary.BigEndian.Uint64([]byte(v.data[:8])))
+			if ms <= 0 {
+				return value{}, false
+			}
+			v.expires, v.data = time.UnixMilli(ms), v.data[8:]
+		}
+		if val[0] >= formatV4 {
 			var ok1, ok2 bool
 			v.ip, v.data, ok1 = cutText(v.data)
 			v.ua, v.data, ok2 = cutText(v.data)
@@ -429,10 +457,9 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 	return binary.BigEndian.Uint64([]byte(version)), user, nil
 }
 
-// encodeValue returns the format byte of r's value and what follows the
-// version in it (see the formats above): the creation time, the user ID
-// and the sign-in's IP address and user agent as the format has them, then
-// the data.
+// encodeValue returns the format byte of r's value (5) and what follows
+// the version in it (see the formats above): the creation time, the user
+// ID, the expiry, the sign-in's IP address and user agent, then the data.
 func encodeValue(r store.Record) (byte, []byte, error) {
 	if uint64(len(r.UserID)) > math.MaxUint32 {
 		return 0, nil, fmt.Errorf("user ID of %d bytes", len(r.UserID))
@@ -440,26 +467,16 @@ func encodeValue(r store.Record) (byte, []byte, error) {
 	if len(r.IPAddress) > math.MaxUint16 || len(r.UserAgent) > math.MaxUint16 {
 		return 0, nil, fmt.Errorf("an IP address or user agent over %d bytes", math.MaxUint16)
 	}
-	format := byte(formatV2)
-	switch {
-	case r.IPAddress != "" || r.UserAgent != "":
-		format = formatV4
-	case r.UserID != "":
-		format = formatV3
-	}
-	val := make([]byte, 8, 8+4+len(r.UserID)+4+len(r.IPAddress)+len(r.UserAgent)+len(r.Data))
+	val := make([]byte, 8, 8+4+len(r.UserID)+8+4+len(r.IPAddress)+len(r.UserAgent)+len(r.Data))
 	binary.BigEndian.PutUint64(val, uint64(nanotime.From(r.Created)))
-	if format >= formatV3 {
-		val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))
-		val = append(val, r.UserID...)
-	}
-	if format == formatV4 {
-		val = binary.BigEndian.AppendUint16(val, uint16(len(r.IPAddress)))
-		val = append(val, r.IPAddress...)
-		val = binary.BigEndian.AppendUint16(val, uint16(len(r.UserAgent)))
-		val = append(val, r.UserAgent...)
-	}
-	return format, append(val, r.Data...), nil
+	val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))
+	val = append(val, r.UserID...)
+	val = binary.BigEndian.AppendUint64(val, uint64(max(r.Expires.UnixMilli(), 1)))
+	val = binary.BigEndian.AppendUint16(val, uint16(len(r.IPAddress)))
+	val = append(val, r.IPAddress...)
+	val = binary.BigEndian.AppendUint16(val, uint16(len(r.UserAgent)))
+	val = append(val, r.UserAgent...)
+	return formatV5, append(val, r.Data...), nil
 }
 
 // deleteScript deletes a session's key and returns the user ID its value
@@ -470,7 +487,7 @@ var deleteScript = redis.NewScript(`
 local h = redis.call('GETRANGE', KEYS[1], 0, 20)
 local user = ''
 local f = string.byte(h, 1)
-if #h >= 21 and (f == 3 or f == 4) then
+if #h >= 21 and f >= 3 and f <= 5 then
   local a, b, c, d = string.byte(h, 18, 21)
   local n = ((a * 256 + b) * 256 + c) * 256 + d
   if n > 0 then
@@ -511,7 +528,9 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		ms = 1
 	}
 	now := time.Now()
-	user, err := touchScript.Run(ctx, s.client, []string{s.key(id)}, strconv.FormatInt(ms, 10)).Text()
+	var at [8]byte
+	binary.BigEndian.PutUint64(at[:], uint64(ms))
+	user, err := touchScript.Run(ctx, s.client, []string{s.key(id)}, strconv.FormatInt(ms, 10), at[:]).Text()
 	if errors.Is(err, redis.Nil) {
 		return store.ErrNotFound
 	}

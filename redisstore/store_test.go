@@ -145,7 +145,7 @@ func TestRoundTrips(t *testing.T) {
 				fn    func() error
 			}{
 				{"Save", 1, "evalsha", func() error { _, err := s.Save(ctx, r); return err }},
-				{"Load", 1, "get+pexpiretime", func() error {
+				{"Load", 1, "get", func() error {
 					var err error
 					loaded, err = s.Load(ctx, r.ID)
 					return err
@@ -167,7 +167,7 @@ func TestRoundTrips(t *testing.T) {
 				// A session tied to a user: one more round trip, on the
 				// index's key, for each write and touch; none for Load.
 				{"SaveUser", 2, "evalsha, " + indexCmds, func() error { _, err := s.Save(ctx, u); return err }},
-				{"LoadUser", 1, "get+pexpiretime", func() error {
+				{"LoadUser", 1, "get", func() error {
 					var err error
 					loadedU, err = s.Load(ctx, u.ID)
 					if err == nil && loadedU.UserID != u.UserID {
@@ -197,7 +197,7 @@ func TestRoundTrips(t *testing.T) {
 					return nil
 				}},
 				{"Delete", 1, "evalsha", func() error { return s.Delete(ctx, r.ID) }},
-				{"LoadMissing", 1, "get+pexpiretime", func() error {
+				{"LoadMissing", 1, "get", func() error {
 					if _, err := s.Load(ctx, r.ID); !errors.Is(err, store.ErrNotFound) {
 						return err
 					}

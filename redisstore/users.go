@@ -144,7 +144,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 }
 
 // deleteUserScript deletes a session only if it is tied to the given user
-// (a value in format 3 or 4 whose user ID is ARGV[1]), in one round trip
+// (a value in format 3, 4 or 5 whose user ID is ARGV[1]), in one round trip
 // on one key. It returns the number of keys deleted.
 //
 //	KEYS[1]  the session's key
@@ -152,7 +152,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 var deleteUserScript = redis.NewScript(`
 local h = redis.call('GETRANGE', KEYS[1], 0, 20)
 local f = string.byte(h, 1)
-if #h < 21 or f ~= 3 and f ~= 4 then
+if #h < 21 or f < 3 or f > 5 then
   return 0
 end
 local a, b, c, d = string.byte(h, 18, 21)

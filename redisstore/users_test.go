@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -21,10 +20,9 @@ func userKey(prefix, user string) string {
 	return prefix + "user:" + hex.EncodeToString(sum[:])
 }
 
-// TestUserValueLayout reads the raw value of a session tied to a user:
-// format 3, the version, the creation time, the user ID's length as 4
-// big-endian bytes, the user ID, then the data. A session without a user is
-// still written in format 2, also after it had one.
+// TestUserValueLayout reads the raw value of a session tied to a user, and
+// of the same session after it is tied to nobody: format 5 both (see
+// wantV5).
 func TestUserValueLayout(t *testing.T) {
 	c := singleClient(t)
 	s, prefix := newStore(t, c)
@@ -38,11 +36,7 @@ func TestUserValueLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []byte{3, 0, 0, 0, 0, 0, 0, 0, 1}
-	want = binary.BigEndian.AppendUint64(want, uint64(created.UnixNano()))
-	want = binary.BigEndian.AppendUint32(want, uint32(len(r.UserID)))
-	want = append(append(want, r.UserID...), "data"...)
-	if string(val) != string(want) {
+	if want := wantV5(1, r); string(val) != string(want) {
 		t.Errorf("value %q, want %q", val, want)
 	}
 
@@ -50,8 +44,8 @@ func TestUserValueLayout(t *testing.T) {
 	if _, err := s.Save(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if val, err = c.Get(ctx, prefix+store.HashID(r.ID)).Bytes(); err != nil || len(val) != 17+4 || val[0] != 2 {
-		t.Errorf("value after a save without user: %q, %v; want format 2", val, err)
+	if val, err = c.Get(ctx, prefix+store.HashID(r.ID)).Bytes(); err != nil || string(val) != string(wantV5(2, r)) {
+		t.Errorf("value after a save without user: %q, %v; want %q", val, err, wantV5(2, r))
 	}
 	if got, err := s.Load(ctx, r.ID); err != nil || got.UserID != "" || got.Version != 2 {
 		t.Errorf("Load = user %q v%d, %v; want no user, v2", got.UserID, got.Version, err)

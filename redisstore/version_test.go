@@ -19,14 +19,32 @@ func formatV1(created time.Time, data string) []byte {
 	return append(v, data...)
 }
 
-// TestValueLayout reads the raw value: format 2, the version as 8
-// big-endian bytes, the creation time, then the data.
+// wantV5 is the value this package writes: format 5, the version, the
+// creation time, the user ID's length and the user ID, the expiry in Unix
+// milliseconds, the IP address's and the user agent's lengths and bytes,
+// then the data.
+func wantV5(version uint64, r store.Record) []byte {
+	b := binary.BigEndian.AppendUint64([]byte{5}, version)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Created.UnixNano()))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(r.UserID)))
+	b = append(b, r.UserID...)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Expires.UnixMilli()))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(r.IPAddress)))
+	b = append(b, r.IPAddress...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(r.UserAgent)))
+	b = append(b, r.UserAgent...)
+	return append(b, r.Data...)
+}
+
+// TestValueLayout reads the raw value: format 5 (see wantV5), the version
+// counting the saves, and a touch moving the expiry in the value along
+// with the key's.
 func TestValueLayout(t *testing.T) {
 	c := singleClient(t)
 	s, prefix := newStore(t, c)
 	ctx := context.Background()
 	created := time.Unix(1700000000, 123456789)
-	r := store.Record{ID: store.NewID(), Data: []byte("data"), Created: created, Expires: time.Now().Add(time.Hour)}
+	r := store.Record{ID: store.NewID(), Data: []byte("data"), Created: created, Expires: time.Now().Add(time.Hour).Truncate(time.Millisecond)}
 	key := prefix + store.HashID(r.ID)
 	check := func(when string, version uint64) {
 		t.Helper()
@@ -34,9 +52,11 @@ func TestValueLayout(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: GET: %v", when, err)
 		}
-		if len(val) != 17+4 || val[0] != 2 || binary.BigEndian.Uint64(val[1:9]) != version ||
-			int64(binary.BigEndian.Uint64(val[9:17])) != created.UnixNano() || string(val[17:]) != "data" {
-			t.Errorf("%s: value %q, want format 2, version %d, the creation time and the data", when, val, version)
+		if want := wantV5(version, r); string(val) != string(want) {
+			t.Errorf("%s: value %q, want %q", when, val, want)
+		}
+		if at := c.PExpireTime(ctx, key).Val(); at != time.Duration(r.Expires.UnixMilli())*time.Millisecond {
+			t.Errorf("%s: the key expires at %v, the value at %v", when, at, r.Expires.UnixMilli())
 		}
 	}
 	if _, err := s.Save(ctx, r); err != nil {
@@ -52,6 +72,69 @@ func TestValueLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after the second Save", 3)
+	r.Expires = r.Expires.Add(time.Hour)
+	if err := s.Touch(ctx, r.ID, r.Expires); err != nil {
+		t.Fatal(err)
+	}
+	check("after Touch", 3)
+	if got, err := s.Load(ctx, r.ID); err != nil || !got.Expires.Equal(r.Expires) {
+		t.Errorf("Load after Touch: expires %v, %v; want %v", got.Expires, err, r.Expires)
+	}
+}
+
+// TestReadsEarlierFormats: values in formats 2, 3 and 4, written by
+// earlier releases, load with the key's expiry, touch, and are written in
+// format 5 by the next save.
+func TestReadsEarlierFormats(t *testing.T) {
+	c := singleClient(t)
+	s, prefix := newStore(t, c)
+	ctx := context.Background()
+	created := time.Unix(1700000000, 123456789)
+	head := func(format byte) []byte {
+		b := binary.BigEndian.AppendUint64([]byte{format}, 7)
+		return binary.BigEndian.AppendUint64(b, uint64(created.UnixNano()))
+	}
+	user := func(b []byte) []byte { return append(binary.BigEndian.AppendUint32(b, 3), "ada"...) }
+	text := func(b []byte, s string) []byte { return append(binary.BigEndian.AppendUint16(b, uint16(len(s))), s...) }
+	for name, c2 := range map[string]struct {
+		val      []byte
+		user, ip string
+	}{
+		"format 2": {append(head(2), "data"...), "", ""},
+		"format 3": {append(user(head(3)), "data"...), "ada", ""},
+		"format 4": {append(text(text(user(head(4)), "192.0.2.1"), "curl"), "data"...), "ada", "192.0.2.1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			id := store.NewID()
+			key := prefix + store.HashID(id)
+			expires := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+			if err := c.Set(ctx, key, c2.val, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.PExpireAt(ctx, key, expires).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Load(ctx, id)
+			if err != nil || string(got.Data) != "data" || got.Version != 7 || !got.Created.Equal(created) ||
+				!got.Expires.Equal(expires) || got.UserID != c2.user || got.IPAddress != c2.ip {
+				t.Fatalf("Load = %+v, %v", got, err)
+			}
+			later := expires.Add(time.Hour)
+			if err := s.Touch(ctx, id, later); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Load(ctx, id); err != nil || !got.Expires.Equal(later) {
+				t.Fatalf("Load after Touch: %v, %v; want %v", got.Expires, err, later)
+			}
+			got.ID = id
+			if _, v, err := s.SaveIf(ctx, got); err != nil || v != 8 {
+				t.Fatalf("SaveIf over the old value = v%d, %v; want v8", v, err)
+			}
+			if val, _ := c.Get(ctx, key).Bytes(); len(val) == 0 || val[0] != 5 {
+				t.Fatalf("saved again as %q, want format 5", val)
+			}
+		})
+	}
 }
 
 // TestReadsFormatV1 checks that values written by earlier releases still
