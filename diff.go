@@ -20,6 +20,9 @@ type encoded struct {
 	ends    []int // ends[i] is where keys[i]'s entry ends in buf
 	kept    bool  // buf is referenced by a state; do not reuse it
 	cost    int64 // what decoding buf will allocate
+	// pending, when diff found nothing changed, are the loaded entries that
+	// are the encoding, put together in buf only when bytes asks for it.
+	pending entries
 
 	// merged is the encoding after merging into a concurrent request's
 	// record (see merge), with its entries' keys and ends.
@@ -37,18 +40,70 @@ var encodedPool = sync.Pool{New: func() any { return &encoded{buf: make([]byte, 
 // It walks the loaded entries, looking each key up in data, when data has
 // as many keys as were loaded (the common case: keys changed, if at all,
 // in place), which is faster than ranging over the map; otherwise, or when
-// a loaded key turns out to be gone, it ranges over the map.
+// a loaded key turns out to be gone, it ranges over the map. When nothing
+// changed, the encoding is the loaded one: it is put together only if
+// asked for (see bytes), which a read-only request never does.
 func diff(data map[string]any, st *state) (*encoded, error) {
 	e := encodedPool.Get().(*encoded)
 	e.merged, e.mergedKeys, e.mergedVals, e.mergedEnds = nil, nil, nil, nil
-	var err error
+	e.pending = nil
 	if st.stored && len(data) == len(st.loaded) {
-		var ok bool
-		if ok, err = e.fromLoaded(data, st); ok || err != nil {
+		unchanged, gone, err := e.sameAsLoaded(data, st)
+		switch {
+		case err != nil:
 			return e.done(err)
+		case unchanged:
+			e.n, e.changed, e.pending = len(st.loaded), false, st.loaded
+			return e, nil // the stored record passed the budget check already
+		case !gone:
+			return e.done(e.fromLoaded(data, st))
 		}
 	}
 	return e.done(e.fromMap(data, st))
+}
+
+// sameAsLoaded reports whether every loaded key is in data with a value
+// that encodes as loaded (unchanged), or whether one of them is gone from
+// data (gone). It encodes only what Same cannot compare, into e.buf as
+// scratch.
+func (e *encoded) sameAsLoaded(data map[string]any, st *state) (unchanged, gone bool, err error) {
+	e.reset(0)
+	for _, old := range st.loaded {
+		v, ok := data[old.Key]
+		if !ok || !stored(old.Key) {
+			return false, true, nil
+		}
+		if codec.Same(v, old.Val) {
+			continue
+		}
+		var cost int64
+		mark := len(e.buf)
+		if e.buf, err = codec.AppendEntryCost(e.buf, old.Key, v, &cost); err != nil {
+			return false, false, err
+		}
+		same := bytes.Equal(old.Raw, e.buf[mark:])
+		e.buf = e.buf[:mark]
+		if !same {
+			return false, false, nil
+		}
+	}
+	return true, false, nil
+}
+
+// bytes returns the encoding, putting it together from the loaded entries
+// when diff found nothing changed.
+func (e *encoded) bytes() []byte {
+	if es := e.pending; es != nil {
+		e.pending = nil
+		e.reset(len(es))
+		for _, en := range es {
+			e.buf = append(e.buf, en.Raw...)
+			e.keys = append(e.keys, en.Key)
+			e.vals = append(e.vals, en.Val)
+			e.ends = append(e.ends, len(e.buf))
+		}
+	}
+	return e.buf
 }
 
 // reset empties e for an encoding of n entries.
@@ -58,21 +113,17 @@ func (e *encoded) reset(n int) {
 	e.n, e.cost = n, 0
 }
 
-// fromLoaded encodes data in the order of the loaded entries; ok is false
-// when one of them is gone from data.
-func (e *encoded) fromLoaded(data map[string]any, st *state) (ok bool, err error) {
+// fromLoaded encodes data in the order of the loaded entries, every one of
+// which data has.
+func (e *encoded) fromLoaded(data map[string]any, st *state) error {
 	e.reset(len(st.loaded))
 	e.changed = false
 	for _, old := range st.loaded {
-		v, ok := data[old.Key]
-		if !ok || !stored(old.Key) {
-			return false, nil
-		}
-		if err := e.add(old.Key, v, old, true); err != nil {
-			return false, err
+		if err := e.add(old.Key, data[old.Key], old, true); err != nil {
+			return err
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // fromMap encodes data ranging over it.
@@ -136,6 +187,7 @@ func (e *encoded) done(err error) (*encoded, error) {
 // from now on belongs to the caller, in dst's array when it has room (the
 // entries the state held before: one allocation fewer per write).
 func (e *encoded) entries(dst entries) entries {
+	e.bytes()
 	e.kept = true
 	return spans(dst, e.buf, e.keys, e.vals, e.ends)
 }
@@ -161,6 +213,7 @@ func spans(dst entries, buf []byte, keys []string, vals []any, ends []int) entri
 func (e *encoded) release() {
 	clear(e.vals) // hold no value of the application's after the request
 	clear(e.mergedVals)
+	e.pending = nil
 	if e.kept {
 		e.buf = make([]byte, 0, 512)
 	}

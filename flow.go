@@ -208,7 +208,7 @@ func (m *Manager) commit(ctx context.Context, h http.Header, st *state, data map
 func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[string]any, enc *encoded, now time.Time) error {
 	ctx, cancel := detach(ctx)
 	defer cancel()
-	if err := m.checkSize(len(enc.buf), ""); err != nil {
+	if err := m.checkSize(len(enc.bytes()), ""); err != nil {
 		return err
 	}
 	created := now
@@ -341,7 +341,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 	token, version := st.id, st.version
 	rec := store.Record{}
 	if _, ok := m.store.(store.Toucher); !ok { // a touch by a rewrite
-		rec = m.record(st.id, m.seal(st.id, enc.buf), st.created, expires, data)
+		rec = m.record(st.id, m.seal(st.id, enc.bytes()), st.created, expires, data)
 		rec.Version = st.version
 	}
 	t0 := m.begin()

@@ -62,6 +62,7 @@ type Store struct {
 	upsert     clause.OnConflict
 	foundByRow bool        // UPDATE reports rows matched, not rows changed
 	sweep      *sweep.Loop // the cleanup loop, started by the first Save
+	sql        statements  // the hot paths' statements
 }
 
 var (
@@ -122,6 +123,7 @@ func New(db *gorm.DB, opts Options) (*Store, error) {
 	s.db = db.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true})
 	// MySQL reports the rows an UPDATE changed, not those it matched.
 	s.foundByRow = db.Dialector.Name() != "mysql"
+	s.sql = newStatements(s.db, s.table)
 	s.upsert = clause.OnConflict{
 		Columns: []clause.Column{{Name: colID}},
 		// Exactly these columns: created_at and the lock keep their
@@ -147,12 +149,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		return store.Record{}, err
 	}
 	// Rows, not First/Take: a missing row is no error for GORM to log.
-	rows, err := s.db.WithContext(ctx).Table(s.table).
-		Select(recordColumns).
-		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: store.HashID(token)}).
-		Where(clause.Gt{Column: clause.Column{Name: colExpiresAt}, Value: s.utcNow()}).
-		Limit(1).
-		Rows()
+	rows, err := s.db.WithContext(ctx).Raw(s.sql.load, store.HashID(token), s.utcNow()).Rows()
 	if err != nil {
 		return store.Record{}, store.BackendError(driver, err)
 	}

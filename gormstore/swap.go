@@ -81,19 +81,9 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 	}
 
 	if r.Version > 0 {
-		res := s.updates(ctx).
-			Where(byID).
-			Where(clause.Eq{Column: clause.Column{Name: colVersion}, Value: int64(r.Version)}).
-			Where(live).
-			UpdateColumns(map[string]any{
-				colData:         dataColumn(r.Data),
-				colExpiresAt:    utc(r.Expires),
-				colLastActivity: now,
-				colUserID:       textColumn(r.UserID),
-				colIPAddress:    textColumn(r.IPAddress),
-				colUserAgent:    textColumn(r.UserAgent),
-				colVersion:      gorm.Expr("? + 1", clause.Column{Name: colVersion}),
-			})
+		res := s.db.WithContext(ctx).Exec(s.sql.update,
+			dataColumn(r.Data), utc(r.Expires), now, textColumn(r.UserID), textColumn(r.IPAddress), textColumn(r.UserAgent),
+			id, int64(r.Version), now)
 		if res.Error != nil {
 			return "", 0, s.saveIfErr(res.Error)
 		}
@@ -135,9 +125,8 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 
 // insertNew inserts rec unless its id exists and reports whether it did.
 func (s *Store) insertNew(ctx context.Context, rec *row) (bool, error) {
-	res := s.db.WithContext(ctx).Table(s.table).
-		Clauses(clause.OnConflict{Columns: []clause.Column{{Name: colID}}, DoNothing: true}).
-		Create(rec)
+	res := s.db.WithContext(ctx).Exec(s.sql.insert,
+		rec.ID, rec.Data, rec.ExpiresAt, rec.Created, rec.Version, rec.UserID, rec.IPAddress, rec.UserAgent, rec.LastActivity)
 	if res.Error != nil {
 		return false, res.Error
 	}

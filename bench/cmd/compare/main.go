@@ -3,8 +3,9 @@
 // with its 95 % confidence interval (benchstat's: golang.org/x/perf's
 // benchmath, assuming nothing about the distribution) and allocs/op beside
 // each other variant's (a peer or a floor), their ratio and difference;
-// then the targets of the performance issue, each met only when the whole
-// interval is inside it.
+// then the targets of the performance issue, each judged on the
+// round-by-round ratios or differences of ours and the other side, and met
+// only when the whole 95 % interval of their median is inside it.
 //
 //	go test -run '^$' -bench . -benchmem -count 10 | tee out.txt
 //	go run ./cmd/compare out.txt
@@ -163,48 +164,75 @@ func main() {
 	for name, why := range skipped {
 		fmt.Printf("\nskipped %s: %s\n", name, why)
 	}
-	get := func(group, variant string) stat {
+	get := func(group, variant string) *sample {
 		for _, e := range order {
 			if e.group == group && e.variant == variant {
-				return stats[e]
+				return samples[e]
 			}
 		}
-		return stat{}
+		return nil
 	}
 	printTargets(get)
 }
 
-// A target is met only when the whole confidence interval satisfies it:
-// a floor's time is taken at its interval's low end and ours at its high
-// end, or the other way round, whichever is the harder.
-func printTargets(get func(group, variant string) stat) {
+// paired returns f(a[i], b[i]) for each round i both samples have: the
+// i-th line of a benchmark comes from the i-th round, where ours and the
+// other ran seconds apart, so that the machine's load of that round
+// weighs on both sides of each ratio or difference alike.
+func paired(a, b *sample, f func(x, y float64) float64) (stat, bool) {
+	if a == nil || b == nil {
+		return stat{}, false
+	}
+	n := min(len(a.ns), len(b.ns))
+	v := make([]float64, n)
+	for i := range n {
+		v[i] = f(a.ns[i], b.ns[i])
+	}
+	return summarize(&sample{ns: v, allocs: make([]float64, n)}), n > 0
+}
+
+// printTargets prints the targets. Each is judged on the round-by-round
+// ratio (or difference) of ours and the peer or floor it is about, whose
+// median's 95 % confidence interval (benchmath's, as benchstat's) must lie
+// inside the target: a target is met only when even the worse end of that
+// interval meets it.
+func printTargets(get func(group, variant string) *sample) {
 	fmt.Println()
-	fmt.Println("| target | median | worst within the 95 % intervals | met |")
+	fmt.Println("Each target on the round-by-round ratio or difference (ours and the other ran seconds apart in each round): its median, and its 95 % interval.")
+	fmt.Println()
+	fmt.Println("| target | median | 95 % interval | met |")
 	fmt.Println("|---|---|---|---|")
-	row := func(name, median, worst string, met, ok bool) {
+	row := func(name, median, interval string, met, ok bool) {
 		if !ok {
 			fmt.Printf("| %s | not measured | | – |\n", name)
 			return
 		}
-		fmt.Printf("| %s | %s | %s | %s |\n", name, median, worst, yes(met))
+		fmt.Printf("| %s | %s | %s | %s |\n", name, median, interval, yes(met))
 	}
+	allocs := func(s *sample) float64 { return summarize(s).allocs }
 	// addedAtMost: ours over a floor by at most limit ns and allocs.
-	addedAtMost := func(name string, o, f stat, limit, allocs float64) {
-		added, worst := o.ns-f.ns, o.hi-f.lo
-		met := worst <= limit && (allocs < 0 || o.allocs-f.allocs <= allocs)
-		al := ""
-		if allocs >= 0 {
-			al = fmt.Sprintf(", %+.0f allocs", o.allocs-f.allocs)
+	addedAtMost := func(name string, o, f *sample, limit, maxAllocs float64) {
+		d, ok := paired(o, f, func(x, y float64) float64 { return x - y })
+		if !ok {
+			row(name, "", "", false, false)
+			return
 		}
-		row(name, signed(added)+al, signed(worst), met, o.ok && f.ok)
+		al, met := "", d.hi <= limit
+		if maxAllocs >= 0 {
+			added := allocs(o) - allocs(f)
+			al, met = fmt.Sprintf(", %+.0f allocs", added), met && added <= maxAllocs
+		}
+		row(name, signed(d.ns)+al, "["+signed(d.lo)+", "+signed(d.hi)+"]", met, true)
 	}
 	// fasterBy: the peer's time over ours at least k.
-	fasterBy := func(name string, o, p stat, k float64) {
-		row(name, fmt.Sprintf("%.2f×", p.ns/o.ns), fmt.Sprintf("%.2f×", p.lo/o.hi), p.lo/o.hi >= k, o.ok && p.ok)
+	fasterBy := func(name string, o, p *sample, k float64) {
+		r, ok := paired(p, o, func(x, y float64) float64 { return x / y })
+		row(name, fmt.Sprintf("%.2f×", r.ns), fmt.Sprintf("[%.2f×, %.2f×]", r.lo, r.hi), r.lo >= k, ok)
 	}
 	// withinOf: ours over a floor's time at most k.
-	withinOf := func(name string, o, f stat, k float64) {
-		row(name, fmt.Sprintf("%.2f×", o.ns/f.ns), fmt.Sprintf("%.2f×", o.hi/f.lo), o.hi/f.lo <= k, o.ok && f.ok)
+	withinOf := func(name string, o, f *sample, k float64) {
+		r, ok := paired(o, f, func(x, y float64) float64 { return x / y })
+		row(name, fmt.Sprintf("%.2f×", r.ns), fmt.Sprintf("[%.2f×, %.2f×]", r.lo, r.hi), r.hi <= k, ok)
 	}
 	for _, size := range []string{"5key", "2KB"} {
 		bare := get("Memory/"+size+"/read", "bare")
@@ -225,8 +253,12 @@ func printTargets(get func(group, variant string) stat) {
 			withinOf("postgres "+size+" "+w+": ≤1.15× the same statements through GORM", get("Postgres/"+size+"/"+w, "ours"), get("Postgres/"+size+"/"+w, "raw-gorm"), 1.15)
 		}
 	}
-	so := get("SealOpen", "")
-	row("encryption at rest: seal + open of the 5-key record ≤ 1 µs", dur(so.ns), dur(so.hi), so.hi <= 1000, so.ok)
+	if so := get("SealOpen", ""); so != nil {
+		st := summarize(so)
+		row("encryption at rest: seal + open of the 5-key record ≤ 1 µs", dur(st.ns), "["+dur(st.lo)+", "+dur(st.hi)+"]", st.hi <= 1000, true)
+	} else {
+		row("encryption at rest: seal + open of the 5-key record ≤ 1 µs", "", "", false, false)
+	}
 }
 
 // work is a kind of work and its target factor.
