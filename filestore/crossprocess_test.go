@@ -336,7 +336,7 @@ func TestSweepRemovesStaleLockFilesOnly(t *testing.T) {
 		t.Error("the sweep removed a file that is not the store's")
 	}
 	for _, e := range before {
-		if strings.HasPrefix(e.Name(), "stripe-") && !exists(e.Name()) {
+		if strings.HasPrefix(e.Name(), "stripe") && !exists(e.Name()) {
 			t.Errorf("the sweep removed the stripe file %s", e.Name())
 		}
 	}

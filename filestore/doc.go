@@ -42,11 +42,12 @@
 // rolling restart, a pre-fork server, two instances on one host). The
 // changes to one session's file (a Save, a Delete, compare-and-set, its
 // links in the user index, the sweep's check-then-remove) are serialized
-// by an in-process mutex and by flock(2) on one of 256 stripe files,
-// locks/stripe-00 to locks/stripe-ff, chosen by the file name's first two
-// hex digits: versions never repeat, and the sweep never removes a
-// session that another process has just renewed. The stripe files are
-// created when first needed and never removed. The blocking mode's lock
+// by an in-process mutex and by a lock on one of 256 stripes, chosen by
+// the file name's first two hex digits: on Linux an open file description
+// lock on byte i of locks/stripes, on macOS and the BSDs flock(2) on
+// locks/stripe-XX. Versions never repeat, and the sweep never removes a
+// session that another process has just renewed. The lock files are
+// created when first needed, kept open until Close, and never removed. The blocking mode's lock
 // ([Store.Lock]) is a file locks/<hash>.lock created with O_EXCL, holding
 // its lease deadline and its holder's token; a waiter polls, and removes
 // a lock file whose lease has passed (a crashed holder), as does the

@@ -81,7 +81,7 @@ type Store struct {
 	// process, beside the stripe files' flocks across processes (see
 	// lockSession); locksReady is set once locksDir is known to exist.
 	locks       [stripes]sync.Mutex
-	stripeFiles [stripes]*os.File // opened when first locked, each under its mutex
+	stripeLocks stripeLocks // the cross-process side (see stripes.go)
 	locksReady  atomic.Bool
 }
 

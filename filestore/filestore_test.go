@@ -706,4 +706,4 @@ func entriesBesideLocks(t *testing.T, dir string) []os.DirEntry {
 }
 
 // lockFileName matches the names of the files in the locks folder.
-var lockFileName = regexp.MustCompile(`^(stripe-[0-9a-f]{2}|[0-9a-f]{64}\.lock)$`)
+var lockFileName = regexp.MustCompile(`^(stripes|stripe-[0-9a-f]{2}|[0-9a-f]{64}\.lock)$`)

@@ -10,15 +10,22 @@ import (
 
 // The changes to one session's file (its rename, its removal, its link in
 // the user index, the sweep's check-then-remove) are serialized among the
-// goroutines of a process by a mutex and among processes sharing the
-// folder by flock(2) on a stripe file: locksDir/stripe-XX, where XX are the
-// first two hex digits of the session file's name. The 256 stripe files
-// are created when first needed, kept open by the store until Close, and
-// never removed (a lock on the session file itself would be lost when a
-// rename replaces the file). Where the system has no flock (see
-// flock_other.go) only the mutex holds.
+// goroutines of a process by one of 256 mutexes, and among the processes
+// sharing the folder by a lock on the same stripe in the folder locksDir,
+// where the stripe is the first two hex digits of the session file's name
+// (a lock on the session file itself would be lost when a rename replaces
+// the file):
+//
+//   - on Linux, an open file description lock (F_OFD_SETLKW) on byte i of
+//     the one file locksDir/stripes;
+//   - on macOS and the BSDs, flock(2) on the file locksDir/stripe-XX;
+//   - elsewhere, none: the mutexes hold within the process only.
+//
+// The files are created when first needed, kept open by the store until
+// Close, and never removed.
 const (
 	locksDir     = "locks"
+	stripesName  = "stripes"
 	stripePrefix = "stripe-"
 	stripes      = 256
 )
@@ -34,66 +41,44 @@ func unhex(c byte) byte {
 	return c - '0'
 }
 
-// stripeName is the name, relative to the folder, of stripe i's file.
-func stripeName(i int) string {
-	const digits = "0123456789abcdef"
-	return locksDir + "/" + stripePrefix + string([]byte{digits[i>>4], digits[i&15]})
-}
-
 // lockSession takes the lock of the session file named n, within the
 // process and across processes, and returns its release.
 func (s *Store) lockSession(n string) (unlock func(), err error) {
 	i := stripeOf(n)
 	mu := &s.locks[i]
 	mu.Lock()
-	f, err := s.stripe(i)
-	if err == nil {
-		err = flock(f)
-	}
-	if err != nil {
+	if err := s.lockStripe(i); err != nil {
 		mu.Unlock()
 		if ferr := s.notFound(err); ferr != nil && ferr != err {
 			return nil, ferr // the folder itself is gone or replaced
 		}
-		return nil, fmt.Errorf("lock %s: %w", stripeName(i), err)
+		return nil, fmt.Errorf("lock stripe %d: %w", i, err)
 	}
 	return func() {
-		_ = funlock(f) // closing the store's files releases it too
+		s.unlockStripe(i)
 		mu.Unlock()
 	}, nil
 }
 
-// stripe returns stripe i's file, opening it the first time (the store
-// keeps it open until Close: a flock is a system call, an open three). The
-// caller holds stripe i's mutex.
-func (s *Store) stripe(i int) (*os.File, error) {
-	if f := s.stripeFiles[i]; f != nil {
-		return f, nil
+// lockFile returns the lock file at name (in locksDir), opening it the
+// first time into *slot (the store keeps it open until Close: a lock is a
+// system call, an open three). The caller holds a mutex that guards slot.
+func (s *Store) lockFile(slot **os.File, name string) (*os.File, error) {
+	if *slot != nil {
+		return *slot, nil
 	}
-	f, err := s.openStripe(i)
+	f, err := s.openLockFile(name)
 	if err != nil {
 		return nil, err
 	}
-	s.stripeFiles[i] = f
+	*slot = f
 	return f, nil
 }
 
-// closeStripes closes the stripe files the store opened.
-func (s *Store) closeStripes() {
-	for i := range s.locks {
-		s.locks[i].Lock()
-		if f := s.stripeFiles[i]; f != nil {
-			_ = f.Close()
-			s.stripeFiles[i] = nil
-		}
-		s.locks[i].Unlock()
-	}
-}
-
-// openStripe opens stripe i's file, creating it (and locksDir) when
-// missing. What it opens must be a regular file.
-func (s *Store) openStripe(i int) (*os.File, error) {
-	name := stripeName(i)
+// openLockFile opens the lock file at name (in locksDir), creating it (and
+// locksDir) when missing. What it opens must be a regular file.
+func (s *Store) openLockFile(name string) (*os.File, error) {
+	name = locksDir + "/" + name
 	for attempt := 0; ; attempt++ {
 		if err := s.ensureLocksDir(); err != nil {
 			return nil, err
@@ -115,5 +100,13 @@ func (s *Store) openStripe(i int) (*os.File, error) {
 			return nil, err
 		}
 		return f, nil
+	}
+}
+
+// closeLockFile closes *slot if open. The caller holds its mutex.
+func closeLockFile(slot **os.File) {
+	if *slot != nil {
+		_ = (*slot).Close()
+		*slot = nil
 	}
 }

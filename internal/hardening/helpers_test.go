@@ -415,7 +415,7 @@ func sessionFiles(t *testing.T, dir string) []string {
 	return out
 }
 
-var lockName = regexp.MustCompile(`^(stripe-[0-9a-f]{2}|[0-9a-f]{64}\.lock)$`)
+var lockName = regexp.MustCompile(`^(stripes|stripe-[0-9a-f]{2}|[0-9a-f]{64}\.lock)$`)
 
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
