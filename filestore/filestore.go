@@ -70,12 +70,13 @@ type Options struct {
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
 type Store struct {
-	root     *os.Root // the folder: no path the store opens leads outside it
-	dir      string
-	now      func() time.Time
-	fsync    bool
-	sweep    *sweep.Loop // the background sweep, started by the first Save
-	blocking locks.Table // the blocking mode's locks within this process
+	root       *os.Root    // the folder: no path the store opens leads outside it
+	folderFile *folderFile // the folder's descriptor for reads (see openat_linux.go); nil for none
+	dir        string
+	now        func() time.Time
+	fsync      bool
+	sweep      *sweep.Loop // the background sweep, started by the first Save
+	blocking   locks.Table // the blocking mode's locks within this process
 
 	// locks serialize the changes to one session's file within this
 	// process, beside the stripe files' flocks across processes (see
@@ -98,7 +99,12 @@ func New(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{root: root, dir: abs, now: opts.Now, fsync: opts.Fsync}
+	ff, err := openFolderFile(root, abs)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	s := &Store{root: root, dir: abs, now: opts.Now, fsync: opts.Fsync, folderFile: ff}
 	if s.now == nil {
 		s.now = time.Now
 	}

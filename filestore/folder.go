@@ -113,15 +113,38 @@ func (s *Store) openRegular(name string) (*os.File, fs.FileInfo, error) {
 	}
 }
 
+// regular is a regular file of the folder, open for reading.
+type regular interface {
+	io.ReaderAt
+	Close() error
+}
+
+// openReadable opens the regular file at name for reading and returns it
+// with its size: in the folder itself through openAtFolder where the
+// system has it (one open and one fstat, no link followed), else through
+// openRegular.
+func (s *Store) openReadable(name string) (regular, int64, error) {
+	if !strings.Contains(name, "/") {
+		if f, size, ok, err := s.openAtFolder(name); ok {
+			return f, size, err
+		}
+	}
+	f, fi, err := s.openRegular(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
 // readRegular reads the whole regular file at name.
 func (s *Store) readRegular(name string) ([]byte, error) {
-	f, fi, err := s.openRegular(name)
+	f, size, err := s.openReadable(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
+	b := make([]byte, size)
+	if _, err := f.ReadAt(b, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
 		return nil, err
 	}
 	return b, nil
@@ -160,7 +183,7 @@ func (s *Store) notFound(err error) error {
 // told from a folder that is gone (see notFound); a Save leaves that to
 // the write that follows, which fails then anyway.
 func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err error) {
-	f, _, err := s.openRegular(name)
+	f, _, err := s.openReadable(name)
 	if errors.Is(err, errNotRegular) {
 		return header{}, false, nil // not a session: a Save replaces it
 	}
@@ -175,8 +198,8 @@ func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err erro
 	}
 	defer f.Close()
 	var fixed [headerLen]byte
-	n, err := io.ReadAtLeast(f, fixed[:], headerLen1)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+	n, err := f.ReadAt(fixed[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return header{}, false, err
 	}
 	h, err = decodeHeader(fixed[:n])
@@ -187,7 +210,7 @@ func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err erro
 	b := make([]byte, h.size)
 	copy(b, fixed[:n])
 	if n < h.size {
-		if _, err := io.ReadFull(f, b[n:]); err != nil {
+		if _, err := f.ReadAt(b[n:], int64(n)); err != nil {
 			return header{}, false, nil // cut short: no session of ours
 		}
 	}

@@ -12,6 +12,7 @@ import (
 func (s *Store) Close() error {
 	s.sweep.Close()
 	s.closeStripes()
+	s.folderFile.close()
 	if err := s.root.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return backendErr(err)
 	}
