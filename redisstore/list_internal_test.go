@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -39,13 +38,10 @@ func TestListStreams(t *testing.T) {
 				pipe := c.Pipeline()
 				for range 1000 {
 					id := store.NewID()
-					format, val, err := encodeValue(store.Record{ID: id, Data: []byte("\x01\x00"), Created: now, Expires: now.Add(time.Hour)})
+					value, err := encodeValue(store.Record{ID: id, Data: []byte("\x01\x00"), Created: now, Expires: now.Add(time.Hour)}, 1)
 					if err != nil {
 						t.Fatal(err)
 					}
-					var version [8]byte
-					binary.BigEndian.PutUint64(version[:], 1)
-					value := append(append([]byte{format}, version[:]...), val...)
 					keys = append(keys, s.key(id))
 					pipe.Set(ctx, s.key(id), value, time.Hour)
 				}

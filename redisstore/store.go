@@ -137,6 +137,8 @@ const (
 //	ARGV[4]  the format byte of the new value
 //	ARGV[5]  what follows the version in the new value (see encodeValue)
 //
+// A creation that finds no key skips it (see run).
+//
 // It returns the new version (8 big-endian bytes) and the user ID the
 // value it replaced was tied to ("" for none), so that the caller can take
 // the session out of that user's index; or nil when the stored version is
@@ -384,7 +386,9 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // SaveIf stores r only when the version of the live record under r.ID is
 // r.Version (0: when there is none), with one EVALSHA of a script that
 // compares the versions and SETs the value with PXAT, or DELs the key when
-// r.Expires is not in the future (the token is then ""). It returns r.ID
+// r.Expires is not in the future (the token is then ""); a creation
+// (version 0) where no key is there is one SET with NX and PXAT instead.
+// It returns r.ID
 // as the token and the new version, or store.ErrConflict, which does not
 // wrap store.ErrBackend, when the versions differ. A value written by an
 // earlier release (format 1) counts as version 1. The user index follows
@@ -428,21 +432,37 @@ func (s *Store) put(ctx context.Context, r store.Record, expected string) (strin
 	return r.ID, version, nil
 }
 
-// run runs saveScript for r on key and returns the new version and the
-// user the replaced value was tied to. expected is ARGV[1]; r is deleted
-// rather than stored when its expiry is not after now. A refused condition
-// is redis.Nil.
+// run stores r under key, or deletes it when r's expiry is not after now,
+// and returns the new version and the user the replaced value was tied
+// to. expected is saveScript's ARGV[1]. A refused condition is redis.Nil.
+//
+// The creation of a session (expected version 0) is first tried as one
+// SET with NX and PXAT, version 1: that is what saveScript does when there
+// is no key, without running a script. Where a key is there (a live
+// record, or one saveScript counts as none: expired by the caller's clock,
+// in no format of ours, without a TTL), the script decides.
 func (s *Store) run(ctx context.Context, key, expected string, r store.Record, now time.Time) (uint64, string, error) {
-	expires := ""
-	if r.Expires.After(now) {
-		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
-	}
-	format, val, err := encodeValue(r)
+	live := r.Expires.After(now)
+	val, err := encodeValue(r, 1)
 	if err != nil {
 		return 0, "", err
 	}
+	expires := ""
+	if live {
+		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
+	}
+	if live && expected == versionZero {
+		set := redis.NewStatusCmd(ctx, "set", key, val, "pxat", expires, "nx")
+		err := s.client.Process(ctx, set)
+		if err == nil {
+			return 1, "", nil
+		}
+		if !errors.Is(err, redis.Nil) {
+			return 0, "", err
+		}
+	}
 	res, err := saveScript.Run(ctx, s.client, []string{key},
-		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), []byte{format}, val).Slice()
+		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), val[:1], val[1+8:]).Slice()
 	if err != nil {
 		return 0, "", err
 	}
@@ -457,18 +477,25 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 	return binary.BigEndian.Uint64([]byte(version)), user, nil
 }
 
-// encodeValue returns the format byte of r's value (5) and what follows
-// the version in it (see the formats above): the creation time, the user
-// ID, the expiry, the sign-in's IP address and user agent, then the data.
-func encodeValue(r store.Record) (byte, []byte, error) {
+// versionZero is the expected version of a session's creation, as
+// saveScript's ARGV[1].
+const versionZero = "\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// encodeValue returns r's value in format 5 (see the formats above) with
+// the given version: the format byte, the version, the creation time, the
+// user ID, the expiry, the sign-in's IP address and user agent, then the
+// data.
+func encodeValue(r store.Record, version uint64) ([]byte, error) {
 	if uint64(len(r.UserID)) > math.MaxUint32 {
-		return 0, nil, fmt.Errorf("user ID of %d bytes", len(r.UserID))
+		return nil, fmt.Errorf("user ID of %d bytes", len(r.UserID))
 	}
 	if len(r.IPAddress) > math.MaxUint16 || len(r.UserAgent) > math.MaxUint16 {
-		return 0, nil, fmt.Errorf("an IP address or user agent over %d bytes", math.MaxUint16)
+		return nil, fmt.Errorf("an IP address or user agent over %d bytes", math.MaxUint16)
 	}
-	val := make([]byte, 8, 8+4+len(r.UserID)+8+4+len(r.IPAddress)+len(r.UserAgent)+len(r.Data))
-	binary.BigEndian.PutUint64(val, uint64(nanotime.From(r.Created)))
+	val := make([]byte, 1, headerV3+len(r.UserID)+8+4+len(r.IPAddress)+len(r.UserAgent)+len(r.Data))
+	val[0] = formatV5
+	val = binary.BigEndian.AppendUint64(val, version)
+	val = binary.BigEndian.AppendUint64(val, uint64(nanotime.From(r.Created)))
 	val = binary.BigEndian.AppendUint32(val, uint32(len(r.UserID)))
 	val = append(val, r.UserID...)
 	val = binary.BigEndian.AppendUint64(val, uint64(max(r.Expires.UnixMilli(), 1)))
@@ -476,7 +503,7 @@ func encodeValue(r store.Record) (byte, []byte, error) {
 	val = append(val, r.IPAddress...)
 	val = binary.BigEndian.AppendUint16(val, uint16(len(r.UserAgent)))
 	val = append(val, r.UserAgent...)
-	return formatV5, append(val, r.Data...), nil
+	return append(val, r.Data...), nil
 }
 
 // deleteScript deletes a session's key and returns the user ID its value

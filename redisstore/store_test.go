@@ -137,6 +137,7 @@ func TestRoundTrips(t *testing.T) {
 			ctx := context.Background()
 			r := store.Record{ID: store.NewID(), Data: []byte("x"), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
 			u := store.Record{ID: store.NewID(), Data: []byte("y"), Created: time.Now(), Expires: time.Now().Add(time.Hour), UserID: "alice"}
+			n := store.Record{Data: []byte("new"), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
 			var loaded, loadedU store.Record // what Load returned last, for SaveIf
 			tests := []struct {
 				name  string
@@ -145,6 +146,22 @@ func TestRoundTrips(t *testing.T) {
 				fn    func() error
 			}{
 				{"Save", 1, "evalsha", func() error { _, err := s.Save(ctx, r); return err }},
+				// A creation is one SET NX; where a key is there, the script
+				// decides (here: a conflict).
+				{"SaveIfCreates", 1, "set", func() error {
+					n.ID = store.NewID()
+					_, v, err := s.SaveIf(ctx, n)
+					if err == nil && v != 1 {
+						return fmt.Errorf("SaveIf of a new session returned version %d", v)
+					}
+					return err
+				}},
+				{"SaveIfCreateTaken", 2, "set, evalsha", func() error {
+					if _, _, err := s.SaveIf(ctx, n); !errors.Is(err, store.ErrConflict) {
+						return fmt.Errorf("SaveIf of a taken ID with version 0: %v, want ErrConflict", err)
+					}
+					return nil
+				}},
 				{"Load", 1, "get", func() error {
 					var err error
 					loaded, err = s.Load(ctx, r.ID)
