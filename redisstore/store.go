@@ -127,44 +127,50 @@ const (
 // (live as Load sees it: a value in a format this package reads, a TTL,
 // and an expiry after the caller's clock; anything else is version 0),
 // compares it with the expected one when there is one, and writes the next
-// version with the new value, or deletes the key.
+// version with the new value, or deletes the key. It reads only the old
+// value's header and user ID (GETRANGE), never its data, and SETs the new
+// value as the caller sent it, whose version the caller puts as the
+// expected one plus one: only when that is not the next version (Save,
+// which expects none) does a SETRANGE put the right one in.
 //
 //	KEYS[1]  the session's key
 //	ARGV[1]  the expected version, 8 big-endian bytes; "" to save whatever
 //	         the stored version is (Save)
 //	ARGV[2]  the expiry in Unix milliseconds; "" to delete the key instead
 //	ARGV[3]  the caller's clock in Unix milliseconds
-//	ARGV[4]  the format byte of the new value
-//	ARGV[5]  what follows the version in the new value (see encodeValue)
-//
-// A creation that finds no key skips it (see run).
+//	ARGV[4]  the new value (see encodeValue)
 //
 // It returns the new version (8 big-endian bytes) and the user ID the
 // value it replaced was tied to ("" for none), so that the caller can take
 // the session out of that user's index; or nil when the stored version is
 // not the expected one. The versions are compared and incremented as byte
-// strings: Lua's numbers are doubles.
+// strings: Lua's numbers are doubles. A creation that finds no key skips
+// the script (see run).
 var saveScript = redis.NewScript(`
 local key = KEYS[1]
 local cur = '\0\0\0\0\0\0\0\0'
 local user = ''
-local old = redis.call('GET', key)
-if old then
-  local f = string.byte(old, 1)
-  local ok = f == 2 and #old >= 17 or f == 1 and #old >= 9
-  if f >= 3 and f <= 5 and #old >= 21 then
-    local a, b, c, d = string.byte(old, 18, 21)
+local head = redis.call('GETRANGE', key, 0, 20)
+local f = string.byte(head, 1)
+if f then
+  local ok = f == 2 and #head >= 17 or f == 1 and #head >= 9
+  if f >= 3 and f <= 5 and #head >= 21 then
+    local a, b, c, d = string.byte(head, 18, 21)
     local n = ((a * 256 + b) * 256 + c) * 256 + d
-    ok = #old >= 21 + n
-    if ok then
-      user = string.sub(old, 22, 21 + n)
+    ok = true
+    if n > 0 then
+      user = redis.call('GETRANGE', key, 21, 20 + n)
+      ok = #user == n
+      if not ok then
+        user = ''
+      end
     end
   end
   if ok and redis.call('PEXPIRETIME', key) > tonumber(ARGV[3]) then
     if f == 1 then
       cur = '\0\0\0\0\0\0\0\1'
     else
-      cur = string.sub(old, 2, 9)
+      cur = string.sub(head, 2, 9)
     end
   end
 end
@@ -183,7 +189,10 @@ local new = string.char(b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8])
 if ARGV[2] == '' then
   redis.call('DEL', key)
 else
-  redis.call('SET', key, ARGV[4] .. new .. ARGV[5], 'PXAT', ARGV[2])
+  redis.call('SET', key, ARGV[4], 'PXAT', ARGV[2])
+  if string.sub(ARGV[4], 2, 9) ~= new then
+    redis.call('SETRANGE', key, 1, new)
+  end
 end
 return {new, user}
 `)
@@ -443,7 +452,11 @@ func (s *Store) put(ctx context.Context, r store.Record, expected string) (strin
 // in no format of ours, without a TTL), the script decides.
 func (s *Store) run(ctx context.Context, key, expected string, r store.Record, now time.Time) (uint64, string, error) {
 	live := r.Expires.After(now)
-	val, err := encodeValue(r, 1)
+	next := uint64(1) // the version saveScript writes when it finds the expected one
+	if len(expected) == 8 {
+		next = binary.BigEndian.Uint64([]byte(expected)) + 1
+	}
+	val, err := encodeValue(r, next)
 	if err != nil {
 		return 0, "", err
 	}
@@ -462,7 +475,7 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 		}
 	}
 	res, err := saveScript.Run(ctx, s.client, []string{key},
-		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), val[:1], val[1+8:]).Slice()
+		expected, expires, strconv.FormatInt(now.UnixMilli(), 10), val).Slice()
 	if err != nil {
 		return 0, "", err
 	}
