@@ -397,9 +397,8 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // compares the versions and SETs the value with PXAT, or DELs the key when
 // r.Expires is not in the future (the token is then ""); a creation
 // (version 0) where no key is there is one SET with NX and PXAT instead.
-// It returns r.ID
-// as the token and the new version, or store.ErrConflict, which does not
-// wrap store.ErrBackend, when the versions differ. A value written by an
+// It returns r.ID as the token and the new version, or store.ErrConflict,
+// which does not wrap store.ErrBackend, when the versions differ. A value written by an
 // earlier release (format 1) counts as version 1. The user index follows
 // as for Save. See store.Swapper.
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
