@@ -52,5 +52,8 @@
 // its lease deadline and its holder's token; a waiter polls, and removes
 // a lock file whose lease has passed (a crashed holder), as does the
 // sweep. On other systems these guarantees hold within one process only.
-// Loads take no lock: a rename is atomic.
+// Loads take no lock: a rename is atomic. On Linux a session's file is
+// opened with openat(2) on a descriptor of the folder, with O_NOFOLLOW and
+// O_NONBLOCK, so that neither a link nor a FIFO planted under a session's
+// name is followed or blocks a load.
 package filestore

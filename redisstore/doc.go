@@ -40,7 +40,10 @@
 //     that is not in the future it DELs the key under the same condition.
 //     A key holds a version only when Load would return it (a value in a
 //     format this package reads, with a TTL, expiring after the caller's
-//     clock); anything else counts as no record;
+//     clock); anything else counts as no record. The script reads only the
+//     old value's header and user ID (GETRANGE). A creation (expected
+//     version 0) is one SET with NX and PXAT instead, and runs the script
+//     only when a key is already there;
 //   - Load is one GET: the value's header holds the expiry (a value written
 //     by an earlier release, without it, costs one PEXPIRETIME more);
 //   - Touch is one EVALSHA of a script that runs PEXPIREAT, writes the same
