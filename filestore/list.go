@@ -55,12 +55,9 @@ func (s *Store) List(ctx context.Context, fn func(store.UserSession) bool) error
 // [store.UserSession]), and its link in its user's index. It implements
 // [store.Lister].
 func (s *Store) DeleteHandle(ctx context.Context, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr(err)
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok {
+		return err
 	}
 	n := handle + suffix
-	if !isSessionName(n) {
-		return nil
-	}
 	return wrapErr(s.removeNamed(n))
 }

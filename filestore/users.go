@@ -157,13 +157,10 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // DeleteUserSession deletes the session with the given handle if it belongs
 // to userID. It implements [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return backendErr(err)
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok {
+		return err
 	}
 	n := handle + suffix
-	if !isSessionName(n) {
-		return nil
-	}
 	unlock, err := s.lockSession(n)
 	if err != nil {
 		return backendErr(err)

@@ -69,11 +69,8 @@ func (s *Store) listPage(ctx context.Context, after string) ([]store.UserSession
 // DeleteHandle deletes the session with the given handle (its id column):
 // one DELETE. It implements [store.Lister].
 func (s *Store) DeleteHandle(ctx context.Context, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
-	}
-	if !isHandle(handle) {
-		return nil
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok {
+		return err
 	}
 	return s.deleteRow(ctx, handle)
 }

@@ -59,11 +59,8 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // userID, does nothing and runs no statement. It implements
 // [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
-	}
-	if userID == "" || !isHandle(handle) {
-		return nil
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok || userID == "" {
+		return err
 	}
 	q := s.db.WithContext(ctx).Table(s.table).
 		Where(clause.Eq{Column: clause.Column{Name: colID}, Value: handle}).
@@ -78,18 +75,4 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) er
 		return store.BackendError(driver, err)
 	}
 	return nil
-}
-
-// isHandle reports whether h has the shape of a handle: HashID's 64
-// lowercase hex digits.
-func isHandle(h string) bool {
-	if len(h) != 64 {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }

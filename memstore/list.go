@@ -45,28 +45,17 @@ func (s *Store) List(ctx context.Context, fn func(store.UserSession) bool) error
 // DeleteHandle deletes the session with the given handle (see
 // [store.UserSession]). It implements [store.Lister].
 func (s *Store) DeleteHandle(ctx context.Context, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok {
+		return err
 	}
-	k, ok := keyOf(handle)
-	if !ok {
-		return nil
-	}
-	sh := s.shardFor(&k)
-	sh.mu.Lock()
-	if e, ok := sh.m[k]; ok {
-		s.remove(sh, k, e)
-	}
-	sh.mu.Unlock()
+	s.removeIf(keyOf(handle), nil)
 	return nil
 }
 
-// keyOf is the key of the session with the given handle.
-func keyOf(handle string) (key, bool) {
+// keyOf is the key of the session with the given handle, which must be
+// store.ValidHandle.
+func keyOf(handle string) key {
 	var k key
-	if len(handle) != 2*len(k) {
-		return k, false
-	}
-	_, err := hex.Decode(k[:], []byte(handle))
-	return k, err == nil
+	_, _ = hex.Decode(k[:], []byte(handle))
+	return k
 }

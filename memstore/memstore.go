@@ -375,14 +375,19 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if ok, err := store.Guard(ctx, driver, id, nil); !ok {
 		return err
 	}
-	k := store.HashIDBytes(id)
+	s.removeIf(store.HashIDBytes(id), nil)
+	return nil
+}
+
+// removeIf removes the session under k, if there is one and cond (nil:
+// always) holds for it, under its shard's lock.
+func (s *Store) removeIf(k key, cond func(*entry) bool) {
 	sh := s.shardFor(&k)
 	sh.mu.Lock()
-	if e, ok := sh.m[k]; ok {
+	if e, ok := sh.m[k]; ok && (cond == nil || cond(e)) {
 		s.remove(sh, k, e)
 	}
 	sh.mu.Unlock()
-	return nil
 }
 
 // Len reports how many sessions the store holds, including expired ones

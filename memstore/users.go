@@ -110,18 +110,9 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 // DeleteUserSession deletes the session with the given handle if it
 // belongs to userID. It implements [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok {
+		return err
 	}
-	k, ok := keyOf(handle)
-	if !ok {
-		return nil
-	}
-	sh := s.shardFor(&k)
-	sh.mu.Lock()
-	if e, ok := sh.m[k]; ok && e.userID == userID {
-		s.remove(sh, k, e)
-	}
-	sh.mu.Unlock()
+	s.removeIf(keyOf(handle), func(e *entry) bool { return e.userID == userID })
 	return nil
 }

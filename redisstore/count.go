@@ -33,4 +33,4 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 
 // isSessionKey reports whether the part of a key after the prefix names a
 // session: exactly the 64 lowercase hex digits of store.HashID.
-func isSessionKey(rest string) bool { return isHandle(rest) }
+func isSessionKey(rest string) bool { return store.ValidHandle(rest) }

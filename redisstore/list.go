@@ -104,11 +104,8 @@ func (s *Store) listPage(ctx context.Context, c redis.Cmdable, keys []string, fn
 // [store.UserSession]) and takes it out of its user's index: the same
 // script and ZREM as Delete. It implements [store.Lister].
 func (s *Store) DeleteHandle(ctx context.Context, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
-	}
-	if !isHandle(handle) {
-		return nil
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok {
+		return err
 	}
 	return s.deleteKey(ctx, handle)
 }

@@ -61,20 +61,6 @@ func (s *Store) unindex(ctx context.Context, user, handle string) error {
 	return s.client.ZRem(ctx, s.userKey(user), handle).Err()
 }
 
-// isHandle reports whether h has the shape of a handle: HashID's 64
-// lowercase hex digits.
-func isHandle(h string) bool {
-	if len(h) != 2*sha256.Size {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // UserSessions returns the live sessions tied to userID (none for ""). It
 // implements [store.UserIndex].
 //
@@ -113,7 +99,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.UserSe
 	reads := make([]pending, 0, len(handles))
 	pipe = s.client.Pipeline()
 	for _, h := range handles {
-		if !isHandle(h) {
+		if !store.ValidHandle(h) {
 			dead = append(dead, h) // not a member this package wrote
 			continue
 		}
@@ -171,11 +157,8 @@ return redis.call('DEL', KEYS[1])
 // digits, or an empty userID, does nothing. It implements
 // [store.UserIndex].
 func (s *Store) DeleteUserSession(ctx context.Context, userID, handle string) error {
-	if err := ctx.Err(); err != nil {
-		return store.BackendError(driver, err)
-	}
-	if userID == "" || !isHandle(handle) {
-		return nil
+	if ok, err := store.GuardHandle(ctx, driver, handle); !ok || userID == "" {
+		return err
 	}
 	if err := deleteUserScript.Run(ctx, s.client, []string{s.prefix + handle}, userID).Err(); err != nil {
 		return store.BackendError(driver, err)

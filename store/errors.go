@@ -81,10 +81,22 @@ func (e *wrapped) Unwrap() []error { return []error{e.kind, e.err} }
 // method's to say: ErrNotFound for Load and Touch, nil (nothing to do) for
 // Delete, ErrInvalidID for Save.
 func Guard(ctx context.Context, driver, id string, invalid error) (ok bool, err error) {
+	return guard(ctx, driver, ValidID(id), invalid)
+}
+
+// GuardHandle is Guard for a driver's method on a session named by its
+// handle (DeleteHandle, DeleteUserSession): ok is false with an error
+// wrapping ctx.Err() (and ErrBackend) when ctx is done, and with a nil
+// error (nothing to delete) when handle is not ValidHandle.
+func GuardHandle(ctx context.Context, driver, handle string) (ok bool, err error) {
+	return guard(ctx, driver, ValidHandle(handle), nil)
+}
+
+func guard(ctx context.Context, driver string, valid bool, invalid error) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, BackendError(driver, err)
 	}
-	if !ValidID(id) {
+	if !valid {
 		return false, invalid
 	}
 	return true, nil

@@ -44,6 +44,21 @@ func ValidToken(t string, max int) bool {
 	return true
 }
 
+// ValidHandle reports whether h has the shape of a handle (see
+// UserSession): what HashID returns, 64 lowercase hex digits. A string of
+// any other shape names no session in any store of this module.
+func ValidHandle(h string) bool {
+	if len(h) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // HashID returns the name under which server-side stores keep the session
 // with the given ID: the hex SHA-256 of the ID. Keys, file names and rows are
 // named by it so that whoever reads the store cannot use what they read as

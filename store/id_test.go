@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -55,4 +57,34 @@ func hexOf(b []byte) string {
 		out = append(out, digits[c>>4], digits[c&15])
 	}
 	return string(out)
+}
+
+// TestValidHandle: a handle is what HashID returns, and nothing else.
+func TestValidHandle(t *testing.T) {
+	h := store.HashID(store.NewID())
+	if !store.ValidHandle(h) {
+		t.Fatalf("HashID %q is not ValidHandle", h)
+	}
+	for _, bad := range []string{"", h[:63], h + "0", strings.ToUpper(h), h[:63] + "g", "../" + h[3:]} {
+		if store.ValidHandle(bad) {
+			t.Errorf("ValidHandle(%q) = true", bad)
+		}
+	}
+}
+
+// TestGuardHandle: a done context is a backend error, a malformed handle
+// nothing to do.
+func TestGuardHandle(t *testing.T) {
+	h := store.HashID(store.NewID())
+	if ok, err := store.GuardHandle(context.Background(), "x", h); !ok || err != nil {
+		t.Fatalf("GuardHandle of a handle = %v, %v", ok, err)
+	}
+	if ok, err := store.GuardHandle(context.Background(), "x", "nope"); ok || err != nil {
+		t.Fatalf("GuardHandle of a malformed handle = %v, %v; want false, nil", ok, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ok, err := store.GuardHandle(ctx, "x", h); ok || !errors.Is(err, store.ErrBackend) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("GuardHandle with a done context = %v, %v", ok, err)
+	}
 }
