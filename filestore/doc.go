@@ -55,5 +55,6 @@
 // Loads take no lock: a rename is atomic. On Linux a session's file is
 // opened with openat(2) on a descriptor of the folder, with O_NOFOLLOW and
 // O_NONBLOCK, so that neither a link nor a FIFO planted under a session's
-// name is followed or blocks a load.
+// name is followed or blocks a load; a Save creates its temporary file the
+// same way, with O_EXCL and O_NOFOLLOW, and renames it with renameat(2).
 package filestore

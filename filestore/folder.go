@@ -234,6 +234,12 @@ func (s *Store) writeAtomic(name string, b []byte) error {
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:]) // crypto/rand never fails
 	tmp := tmpPrefix + hex.EncodeToString(rnd[:])
+	if ok, err := s.writeAtFolder(tmp, name, b); ok {
+		if err == nil && s.fsync {
+			err = s.syncFolder()
+		}
+		return err
+	}
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

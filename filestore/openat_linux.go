@@ -20,6 +20,12 @@ import (
 // poller registration that regular files refuse): on a virtual machine
 // each system call costs microseconds. Names are one component (the
 // caller checks), so nothing can lead outside the folder.
+//
+// Saves take the same way (see writeAtFolder): the temporary file is
+// created with openat(2) O_EXCL and O_NOFOLLOW, written with write(2) and
+// renamed with renameat(2), six system calls fewer than through os.Root
+// (os.File's setup, and the lstat of the target before a rename, which
+// the kernel's own refusal to rename a file over a folder makes moot).
 
 // folderFile is the descriptor the reads go through: the folder root
 // holds, checked to be the same folder. Reads use it through its RawConn,
@@ -69,12 +75,10 @@ func (s *Store) openAtFolder(name string) (f regular, size int64, ok bool, err e
 	}
 	fd := -1
 	cerr := d.rc.Control(func(dirfd uintptr) {
-		for {
+		err = retryEINTR(func() (err error) {
 			fd, err = syscall.Openat(int(dirfd), name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-			if !errors.Is(err, syscall.EINTR) {
-				return
-			}
-		}
+			return err
+		})
 	})
 	switch {
 	case cerr != nil:
@@ -94,6 +98,71 @@ func (s *Store) openAtFolder(name string) (f regular, size int64, ok bool, err e
 		return nil, 0, true, errNotRegular
 	}
 	return rawFile(fd), st.Size, true, nil
+}
+
+// writeAtFolder is writeAtomic through the folder's descriptor: b is
+// written to the new temporary file tmp, which is then renamed to name.
+// ok is false when the store has no folder descriptor (it is closed).
+func (s *Store) writeAtFolder(tmp, name string, b []byte) (ok bool, err error) {
+	d := s.folderFile
+	if d == nil {
+		return false, nil
+	}
+	cerr := d.rc.Control(func(dirfd uintptr) {
+		ok, err = true, writeAt(int(dirfd), tmp, name, b, s.fsync)
+	})
+	if cerr != nil {
+		return false, nil // closed: the slow path says so
+	}
+	return ok, err
+}
+
+// writeAt writes b to the new file tmp of the folder dirfd, syncs it when
+// sync is set, and renames it to name; on an error it removes tmp.
+func writeAt(dirfd int, tmp, name string, b []byte, sync bool) error {
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = syscall.Openat(dirfd, tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+		return err
+	})
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: tmp, Err: err}
+	}
+	for len(b) > 0 && err == nil {
+		var n int
+		switch n, err = syscall.Write(fd, b); {
+		case errors.Is(err, syscall.EINTR):
+			err = nil
+		case err == nil && n == 0:
+			err = io.ErrShortWrite
+		case err == nil:
+			b = b[n:]
+		}
+	}
+	if err == nil && sync {
+		err = retryEINTR(func() error { return syscall.Fsync(fd) })
+	}
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		err = &fs.PathError{Op: "write", Path: tmp, Err: err}
+	} else if rerr := syscall.Renameat(dirfd, tmp, dirfd, name); rerr != nil {
+		err = &os.LinkError{Op: "rename", Old: tmp, New: name, Err: rerr}
+	}
+	if err != nil {
+		_ = syscall.Unlinkat(dirfd, tmp)
+	}
+	return err
+}
+
+// retryEINTR calls fn until it fails with something other than EINTR.
+func retryEINTR(fn func() error) error {
+	for {
+		if err := fn(); !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
 }
 
 // rawFile is an open file descriptor read with pread(2).
