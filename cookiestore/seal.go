@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -112,8 +114,24 @@ func (k key) v1(salt []byte) (cipher.AEAD, []byte, error) {
 	return gcm, okm[v1KeyLen:], nil
 }
 
+// sealBufs holds the buffers seal builds a token's bytes in before their
+// base64 is the token: the string is then the only allocation of a seal.
+// They hold nothing secret once seal is done: the plaintext is sealed in
+// place.
+var sealBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledSeal bounds the buffers kept in sealBufs.
+const maxPooledSeal = 64 << 10
+
 func (s *Store) seal(r store.Record) (string, error) {
-	raw := make([]byte, headerLen+fixedLen, headerLen+fixedLen+len(r.Data)+tagLen)
+	bp := sealBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledSeal {
+			sealBufs.Put(bp)
+		}
+	}()
+	raw := slices.Grow((*bp)[:0], headerLen+fixedLen+len(r.Data)+tagLen)[:headerLen+fixedLen]
+	*bp = raw[:0]
 	raw[0] = version
 	nonce := raw[1:headerLen]
 	// crypto/rand.Read never fails: it aborts the program instead.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-699a33a2/session/internal/testenv"
+
 	"github.com/seed-699a33a2/session/memstore"
 	"github.com/seed-699a33a2/session/store"
 	"github.com/seed-699a33a2/session/store/storetest"
@@ -114,7 +116,7 @@ func TestFullOfSignedInSessionsRefusesAnAnonymousOne(t *testing.T) {
 // budget × 1.25 + 1 MiB: the accounting matches what the sessions cost.
 // Not parallel: it measures the whole process's heap.
 func TestHeapGrowthStaysWithinTheBudget(t *testing.T) {
-	if testing.Short() || raceEnabled {
+	if testing.Short() || testenv.Race {
 		t.Skip("floods 320 MiB of sessions and measures the heap: scripts/test.sh runs it without -race")
 	}
 	const budget = 32 << 20

@@ -111,5 +111,7 @@ func NewID() string {
 	// crypto/rand.Read never returns an error (it aborts the program if the
 	// system's random source fails), so there is nothing to handle here.
 	_, _ = rand.Read(b[:])
-	return Encoding.EncodeToString(b[:])
+	var s [IDLen]byte // encoded here, so that the string is the one allocation
+	Encoding.Encode(s[:], b[:])
+	return string(s[:])
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seed-699a33a2/session/internal/testenv"
+
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -34,6 +36,17 @@ func TestNewIDIsUnique(t *testing.T) {
 			t.Fatalf("duplicate or malformed ID %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestNewIDAllocatesOnce: a new ID costs one allocation, its string (every
+// new session and every Login makes one).
+func TestNewIDAllocatesOnce(t *testing.T) {
+	if testenv.Race {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = store.NewID() }); n != 1 {
+		t.Fatalf("NewID allocates %v times, want 1", n)
 	}
 }
 
