@@ -57,6 +57,8 @@ func TestHelperProcess(t *testing.T) {
 		err = writers(s, id, "child", incrementLocked)
 	case "save-forever":
 		saveForever(s)
+	case "change-forever":
+		changeForever(s, id)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -297,6 +299,73 @@ func TestKilledWriterLeavesNoTornOrLostSession(t *testing.T) {
 		t.Fatalf("%d sessions load, %d were reported saved", n, saved)
 	}
 	t.Logf("%d saves reported over 10 kills; %d files, all whole", saved, n)
+}
+
+// changeForever changes the session id over and over, its data "i:" and
+// a few KiB of another length each time, printing i once its Save has
+// returned, until the process is killed.
+func changeForever(s *filestore.Store, id string) {
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		r := store.Record{ID: id, Data: changedData(i), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+		if _, err := s.Save(ctx, r); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(i)
+	}
+}
+
+// changedData is the data of changeForever's i-th change.
+func changedData(i int) []byte {
+	return append([]byte(strconv.Itoa(i)+":"), bytes.Repeat([]byte("0123456789abcdef"), 128+i%128)...)
+}
+
+// TestKilledChangerLeavesTheSessionWhole kills a process that changes one
+// session (SIGKILL, mid-write more often than not) again and again: the
+// session always loads whole, as the last change reported saved or the
+// one after it, never older and never torn.
+func TestKilledChangerLeavesTheSessionWhole(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, dir, filestore.Options{CleanupInterval: -1})
+	ctx := context.Background()
+	id := store.NewID()
+	changes := 0
+	for round := range 10 {
+		cmd, out, start := startHelper(t, "change-forever", dir, id)
+		start()
+		last, killed := -1, false
+		deadline := time.Now().Add(time.Duration(20+round*7) * time.Millisecond)
+		for {
+			if !killed && !time.Now().Before(deadline) && last >= 0 {
+				_ = cmd.Process.Kill()
+				killed = true
+			}
+			// After the kill, what the writer reported before it died.
+			line, err := out.ReadString('\n')
+			if err != nil {
+				if !killed {
+					t.Fatalf("writer stopped: %v", err)
+				}
+				break
+			}
+			if last, err = strconv.Atoi(strings.TrimSpace(line)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = cmd.Wait()
+		r, err := s.Load(ctx, id)
+		if err != nil {
+			t.Fatalf("round %d: the session after the kill: %v", round, err)
+		}
+		i, _, _ := bytes.Cut(r.Data, []byte(":"))
+		got, err := strconv.Atoi(string(i))
+		if err != nil || got < last || got > last+1 || !bytes.Equal(r.Data, changedData(got)) {
+			t.Fatalf("round %d: the session loads as change %q (%d bytes) after change %d was reported saved", round, i, len(r.Data), last)
+		}
+		changes += last + 1
+	}
+	t.Logf("%d changes reported over 10 kills; the session loaded whole after each", changes)
 }
 
 // TestSweepRemovesStaleLockFilesOnly: the sweep removes a lock file whose

@@ -9,19 +9,29 @@
 // is checked with [store.ValidID] before any path is built, so no cookie
 // value can name a file outside the folder. The folder is created with mode 0700 and the files with mode 0600.
 //
-// Each file holds a versioned header with the creation and expiry times
-// (Unix nanoseconds, so times between the years 1678 and 2262; a zero
-// Created round-trips as zero, and an expiry beyond 2262 is stored as the
-// latest representable time), the data, and a CRC-32C checksum. A torn,
-// truncated or damaged file is [store.ErrCorrupt], which wraps
-// [store.ErrNotFound]; it is never half-read.
+// Each file holds two slots for a record each. A record is a versioned
+// header with the creation and expiry times (Unix nanoseconds, so times
+// between the years 1678 and 2262; a zero Created round-trips as zero, and
+// an expiry beyond 2262 is stored as the latest representable time), the
+// data, and a CRC-32C checksum; the session is the slots' newest whole
+// record. A file none of whose slots holds a whole record is
+// [store.ErrCorrupt], which wraps [store.ErrNotFound]; it is never
+// half-read. Files of the earlier single-record formats are still read.
 //
 // # Writes
 //
-// Save writes a temporary file (".tmp-*") in the same folder and renames
-// it over the session's file, so that a reader sees the old record or the
-// new one, never a mix. With [Options.Fsync] the file and then the folder
-// are synced, so that a saved session also survives a power failure. Any
+// A new session's file is written to a temporary file (".tmp-*") in the
+// same folder and renamed into place. A change of a live session writes
+// the new record into the slot that does not hold the newest one, in
+// place, under the session's lock: the record it follows stays whole
+// until the new one is, so a reader sees the old record or the new one,
+// never a mix, and a writer killed mid-write leaves the session as it was.
+// No file is created, renamed or removed per change, which is most of what
+// a save costs on a journaling file system. A record larger than its slots,
+// a session saved again after it expired, and a file of an earlier format
+// are written as a new file. With [Options.Fsync] the written file (and,
+// for a new file, the folder) is synced, so that a saved session also
+// survives a power failure. Any
 // failure of the file system wraps [store.ErrBackend]: an outage is never
 // mistaken for "no session".
 //
@@ -52,9 +62,12 @@
 // its lease deadline and its holder's token; a waiter polls, and removes
 // a lock file whose lease has passed (a crashed holder), as does the
 // sweep. On other systems these guarantees hold within one process only.
-// Loads take no lock: a rename is atomic. On Linux a session's file is
-// opened with openat(2) on a descriptor of the folder, with O_NOFOLLOW and
-// O_NONBLOCK, so that neither a link nor a FIFO planted under a session's
-// name is followed or blocks a load; a Save creates its temporary file the
-// same way, with O_EXCL and O_NOFOLLOW, and renames it with renameat(2).
+// Loads take no lock: a rename is atomic, and a change in place leaves
+// the previous record whole (a load that finds no whole record, having met
+// two changes in a row, reads the file again). On Linux a session's file
+// is opened with openat(2) on a descriptor of the folder, with O_NOFOLLOW
+// and O_NONBLOCK, so that neither a link nor a FIFO planted under a
+// session's name is followed or blocks a load or a change; a Save creates
+// its temporary file the same way, with O_EXCL and O_NOFOLLOW, and renames
+// it with renameat(2).
 package filestore

@@ -130,21 +130,17 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		return store.Record{}, err
 	}
 	n := name(token)
-	b, err := s.readRegular(n)
+	h, data, err := s.readDecoded(n)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := s.checkFolder(); err != nil {
 			return store.Record{}, backendErr(err)
 		}
 		return store.Record{}, store.ErrNotFound
-	case errors.Is(err, errNotRegular):
+	case errors.Is(err, errNotRegular), errors.Is(err, errCorruptFile):
 		return store.Record{}, store.CorruptError(driver, fmt.Errorf("%s: %w", n, err))
 	case err != nil:
 		return store.Record{}, backendErr(err)
-	}
-	h, data, err := decode(b)
-	if err != nil {
-		return store.Record{}, store.CorruptError(driver, fmt.Errorf("%s: %w", n, err))
 	}
 	if !s.now().Before(h.expires) {
 		return store.Record{}, store.ErrNotFound
@@ -157,9 +153,10 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 // Save writes r to the file of r.ID and returns r.ID as the token. An ID
 // that fails [store.ValidID] is [store.ErrInvalidID]. A record whose
 // Expires is not after the store's clock is deleted instead, and Save
-// returns ("", nil). The write is atomic: a temporary file in the same
-// folder is renamed over the session's file. The first Save starts the
-// background sweeper.
+// returns ("", nil). The write is atomic: a new session's file is a
+// temporary one renamed into place, and a change goes into the file's spare
+// slot, the previous record staying whole until the new one is (see the
+// package doc). The first Save starts the background sweeper.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	tok, _, err := s.put(ctx, r, false)
 	return tok, err
@@ -175,9 +172,10 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 }
 
 // put writes r, on the version condition when cas is set. The session's
-// lock is held from reading the current version to the rename, so that
-// versions never repeat, within the process or across processes. The user index follows the
-// record's user: the link of a former user goes, the new user's comes.
+// lock is held from reading the current version to the write, so that
+// versions never repeat, within the process or across processes. The user
+// index follows the record's user: the link of a former user goes, the new
+// user's comes.
 func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
 		return "", 0, err
@@ -192,10 +190,14 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		return "", 0, backendErr(err)
 	}
 	defer unlock()
-	cur, held, err := s.peek(n, false)
+	f, file, err := s.current(n)
 	if err != nil {
 		return "", 0, backendErr(err)
 	}
+	if f != nil {
+		defer f.Close()
+	}
+	cur, held := file.h, file.slot >= 0
 	live := held && now.Before(cur.expires)
 	version := uint64(0)
 	if live {
@@ -221,10 +223,61 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 			return "", 0, backendErr(err)
 		}
 	}
-	if err := s.writeAtomic(n, encode(r, version+1)); err != nil {
+	rec := encode(r, version+1)
+	if off, ok := file.spareSlot(len(rec)); ok && live {
+		err = s.writeSlot(f, rec, off)
+	} else {
+		err = s.writeAtomic(n, slotted(rec))
+	}
+	if err != nil {
 		return "", 0, backendErr(err)
 	}
 	return r.ID, version + 1, nil
+}
+
+// current opens the session file n for reading and writing and decodes it,
+// for a change under n's lock. f is nil when there is no file (or anything
+// but a regular file) under the name; the view's slot is -1 when there is
+// no session of the store's in it, and its capacity 0 when the file is not
+// slotted (an older format, whose record counts all the same).
+func (s *Store) current(n string) (f writable, v slottedView, err error) {
+	v.slot = -1
+	f, size, err := s.openWritable(n)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+		return nil, v, nil // nothing, or not a session: a Save replaces it
+	}
+	if err != nil {
+		return nil, v, err
+	}
+	b, err := readAll(f, size)
+	if err != nil {
+		f.Close()
+		return nil, v, err
+	}
+	if isSlotted(b) {
+		if sv, err := decodeSlotted(b); err == nil {
+			v = sv
+		}
+		return f, v, nil
+	}
+	if h, data, err := decodeRecord(b, true); err == nil {
+		v.h, v.data, v.slot = h, data, 0
+	} else if h, err := decodeHeader(b); err == nil && len(b) >= h.size {
+		// A damaged older file: its header still says whose it was.
+		h.texts(b)
+		v.h, v.slot = h, 0
+	}
+	return f, v, nil
+}
+
+// writeSlot writes the record rec at off of the session file f, in place
+// (see slots.go), and syncs it with Options.Fsync.
+func (s *Store) writeSlot(f writable, rec []byte, off int64) error {
+	_, err := f.WriteAt(rec, off)
+	if err == nil && s.fsync {
+		err = f.Sync()
+	}
+	return err
 }
 
 // Delete removes the session with the given ID, and its link in its user's

@@ -282,8 +282,12 @@ func TestCorruptFiles(t *testing.T) {
 		write(good[:n])
 		wantCorrupt(t, s, r.ID, fmt.Sprintf("truncated to %d bytes", n))
 	}
+	// A slotted file's slot may hold more than its record (what is left of
+	// a longer one): a byte after the record is not damage, and is ignored.
 	write(append(bytes.Clone(good), 0))
-	wantCorrupt(t, s, r.ID, "one byte appended")
+	if got, err := s.Load(context.Background(), r.ID); err != nil || string(got.Data) != string(r.Data) {
+		t.Fatalf("a byte after the record: Load = %q, %v", got.Data, err)
+	}
 	for i := range len(good) {
 		for _, bit := range []byte{0x01, 0x80} {
 			b := bytes.Clone(good)

@@ -119,6 +119,44 @@ type regular interface {
 	Close() error
 }
 
+// writable is a regular file of the folder, open for reading and writing.
+type writable interface {
+	regular
+	io.WriterAt
+	Sync() error
+}
+
+// openWritable opens the session file at name (in the folder itself) for
+// reading and writing if it is a regular file, and returns it with its
+// size: through openWritableAtFolder where the system has it, else as
+// openRegular does, looking before it opens and holding what it opened
+// against what it looked at.
+func (s *Store) openWritable(name string) (writable, int64, error) {
+	if f, size, ok, err := s.openWritableAtFolder(name); ok {
+		return f, size, err
+	}
+	lfi, err := s.root.Lstat(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !lfi.Mode().IsRegular() {
+		return nil, 0, errNotRegular
+	}
+	f, err := s.root.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !os.SameFile(lfi, fi) {
+		err = fmt.Errorf("%s changed while it was opened", name)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
 // openReadable opens the regular file at name for reading and returns it
 // with its size: in the folder itself through openAtFolder where the
 // system has it (one open and one fstat, no link followed), else through
@@ -143,6 +181,11 @@ func (s *Store) readRegular(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readAll(f, size)
+}
+
+// readAll reads the size bytes of f.
+func readAll(f io.ReaderAt, size int64) ([]byte, error) {
 	b := make([]byte, size)
 	if _, err := f.ReadAt(b, 0); err != nil && !(errors.Is(err, io.EOF) && size == 0) {
 		return nil, err
@@ -181,9 +224,24 @@ func (s *Store) notFound(err error) error {
 // there is none, or when it is not the store's own (another program's file,
 // or one cut before its header ends). With checkFolder, a missing file is
 // told from a folder that is gone (see notFound); a Save leaves that to
-// the write that follows, which fails then anyway.
+// the write that follows, which fails then anyway. A file of format 1 to 3
+// is read up to the end of its header; a slotted one whole, since its
+// newest record is the session (see readDecoded for a slotted file met
+// while a writer changes it).
 func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err error) {
-	f, _, err := s.openReadable(name)
+	for attempt := 0; ; attempt++ {
+		h, ok, err = s.peekOnce(name, checkFolder)
+		if !errors.Is(err, errNoWholeSlot) {
+			return h, ok, err
+		}
+		if attempt == rereads {
+			return header{}, false, nil // no session of ours
+		}
+	}
+}
+
+func (s *Store) peekOnce(name string, checkFolder bool) (h header, ok bool, err error) {
+	f, size, err := s.openReadable(name)
 	if errors.Is(err, errNotRegular) {
 		return header{}, false, nil // not a session: a Save replaces it
 	}
@@ -202,6 +260,17 @@ func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err erro
 	if err != nil && !errors.Is(err, io.EOF) {
 		return header{}, false, err
 	}
+	if isSlotted(fixed[:n]) {
+		b, err := readAll(f, size)
+		if err != nil {
+			return header{}, false, err
+		}
+		v, err := decodeSlotted(b)
+		if errors.Is(err, errNoWholeSlot) {
+			return header{}, false, err // read again
+		}
+		return v.h, err == nil, nil
+	}
 	h, err = decodeHeader(fixed[:n])
 	if err != nil {
 		return header{}, false, nil
@@ -218,12 +287,41 @@ func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err erro
 	return h, true, nil
 }
 
+// rereads is how many times a slotted file none of whose slots holds a
+// whole record is read again before it counts as damaged: a reader can
+// meet one writer changing one slot and, before its read ends, the next
+// writer changing the other.
+const rereads = 2
+
+// errCorruptFile marks the errors of readDecoded that are the file's
+// contents, not the reading of it.
+var errCorruptFile = errors.New("damaged session file")
+
+// readDecoded reads the session file at name whole and decodes it (see
+// rereads). A file that does not decode is an error wrapping
+// errCorruptFile and the reason.
+func (s *Store) readDecoded(name string) (header, []byte, error) {
+	for attempt := 0; ; attempt++ {
+		b, err := s.readRegular(name)
+		if err != nil {
+			return header{}, nil, err
+		}
+		h, data, err := decode(b)
+		if err == nil {
+			return h, data, nil
+		}
+		if !errors.Is(err, errNoWholeSlot) || attempt == rereads {
+			return header{}, nil, fmt.Errorf("%w: %w", errCorruptFile, err)
+		}
+	}
+}
+
 // ours reports whether the first bytes of a file are a header of this
 // store's format: the magic, a known format and the reserved zeros. Only
 // such files, and the store's temporary files, are ever removed by the
 // sweep.
 func ours(b []byte) bool {
-	return len(b) >= 8 && string(b[:4]) == magic && b[4] >= 1 && b[4] <= format && b[5] == 0 && b[6] == 0 && b[7] == 0
+	return len(b) >= 8 && string(b[:4]) == magic && b[4] >= 1 && b[4] <= slottedFormat && b[5] == 0 && b[6] == 0 && b[7] == 0
 }
 
 // writeAtomic writes b to a new temporary file of the store's and renames

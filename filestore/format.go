@@ -139,14 +139,25 @@ func (h *header) texts(b []byte) {
 	}
 }
 
-// decode checks a whole file and returns its header and its data, a
-// subslice of b (nil when empty).
+// decode checks a whole file, of any format this package reads, and
+// returns the header and the data (a subslice of b, nil when empty) of its
+// record: the newest whole one of a slotted file (see decodeSlotted).
 func decode(b []byte) (header, []byte, error) {
+	if isSlotted(b) {
+		v, err := decodeSlotted(b)
+		return v.h, v.data, err
+	}
+	return decodeRecord(b, true)
+}
+
+// decodeRecord checks the record at the start of b and returns its header
+// and its data; with exact, b must end where the record does.
+func decodeRecord(b []byte, exact bool) (header, []byte, error) {
 	h, err := decodeHeader(b)
 	if err != nil {
 		return header{}, nil, err
 	}
-	if len(b) != h.size+h.dataLen+crcLen {
+	if size := h.size + h.dataLen + crcLen; len(b) < size || exact && len(b) != size {
 		return header{}, nil, errLength
 	}
 	n := h.size + h.dataLen

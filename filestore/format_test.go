@@ -36,6 +36,40 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// FuzzDecodeSlotted checks that no slotted file makes decode panic, and
+// that the record it accepts is one of the file's slots, byte for byte,
+// and the newest whole one.
+func FuzzDecodeSlotted(f *testing.F) {
+	now := time.Unix(0, 1_900_000_000_123_456_789)
+	first := encode(store.Record{Data: []byte("first"), Created: now, Expires: now.Add(time.Hour), UserID: "u"}, 1)
+	file := slotted(first)
+	f.Add(file)
+	two := append(bytes.Clone(file), make([]byte, fileHeaderLen+slotCap(len(first))-len(file))...)
+	f.Add(append(two, encode(store.Record{Data: []byte("second"), Created: now, Expires: now.Add(time.Hour)}, 2)...))
+	f.Add(file[:fileHeaderLen])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !isSlotted(b) {
+			return
+		}
+		h, data, err := decode(b)
+		if err != nil {
+			return
+		}
+		v, _ := decodeSlotted(b)
+		off := fileHeaderLen + v.slot*v.capacity
+		again := encode(h.record(data), h.version)
+		if b[off+4] == format && !bytes.Equal(again, b[off:off+len(again)]) {
+			t.Fatalf("decode accepted slot %d of %x, which encodes back as %x", v.slot, b, again)
+		}
+		other := fileHeaderLen + (1-v.slot)*v.capacity
+		if other < len(b) {
+			if oh, _, err := decodeRecord(b[other:min(other+v.capacity, len(b))], false); err == nil && oh.version > h.version {
+				t.Fatalf("decode chose version %d over the other slot's %d", h.version, oh.version)
+			}
+		}
+	})
+}
+
 // encodeFormat1 writes a file as the first release of the store did.
 func encodeFormat1(data []byte, created, expires time.Time) []byte {
 	buf := make([]byte, headerLen1+len(data)+crcLen)

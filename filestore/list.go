@@ -29,15 +29,14 @@ func (s *Store) List(ctx context.Context, fn func(store.UserSession) bool) error
 		if !isSessionName(n) || !e.Type().IsRegular() {
 			return nil
 		}
-		b, err := s.readRegular(n)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+		h, data, err := s.readDecoded(n)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) || errors.Is(err, errCorruptFile) {
 			return nil // removed meanwhile, or not a session
 		}
 		if err != nil {
 			return err
 		}
-		h, data, err := decode(b)
-		if err != nil || !now.Before(h.expires) {
+		if !now.Before(h.expires) {
 			return nil
 		}
 		if !fn(store.UserSession{Handle: strings.TrimSuffix(n, suffix), Record: h.record(data)}) {

@@ -66,36 +66,55 @@ func (d *folderFile) close() {
 	}
 }
 
-// openAtFolder opens the regular file name of the folder; ok is false
-// when the store has no folder descriptor (it is closed).
-func (s *Store) openAtFolder(name string) (f regular, size int64, ok bool, err error) {
+// openAtFolder opens the regular file name of the folder for reading; ok
+// is false when the store has no folder descriptor (it is closed).
+func (s *Store) openAtFolder(name string) (regular, int64, bool, error) {
+	f, size, ok, err := s.openAtFolderMode(name, syscall.O_RDONLY)
+	if !ok || err != nil {
+		return nil, 0, ok, err
+	}
+	return f, size, true, nil
+}
+
+// openWritableAtFolder is openAtFolder for reading and writing.
+func (s *Store) openWritableAtFolder(name string) (writable, int64, bool, error) {
+	f, size, ok, err := s.openAtFolderMode(name, syscall.O_RDWR)
+	if !ok || err != nil {
+		return nil, 0, ok, err
+	}
+	return f, size, true, nil
+}
+
+// openAtFolderMode opens the regular file name of the folder with mode
+// (O_RDONLY or O_RDWR).
+func (s *Store) openAtFolderMode(name string, mode int) (f rawFile, size int64, ok bool, err error) {
 	d := s.folderFile
 	if d == nil {
-		return nil, 0, false, nil
+		return -1, 0, false, nil
 	}
 	fd := -1
 	cerr := d.rc.Control(func(dirfd uintptr) {
 		err = retryEINTR(func() (err error) {
-			fd, err = syscall.Openat(int(dirfd), name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+			fd, err = syscall.Openat(int(dirfd), name, mode|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 			return err
 		})
 	})
 	switch {
 	case cerr != nil:
-		return nil, 0, false, nil // closed: the slow path says so
+		return -1, 0, false, nil // closed: the slow path says so
 	case errors.Is(err, syscall.ELOOP):
-		return nil, 0, true, errNotRegular // a link: never followed
+		return -1, 0, true, errNotRegular // a link: never followed
 	case err != nil:
-		return nil, 0, true, &fs.PathError{Op: "open", Path: name, Err: err}
+		return -1, 0, true, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		syscall.Close(fd)
-		return nil, 0, true, &fs.PathError{Op: "stat", Path: name, Err: err}
+		return -1, 0, true, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		syscall.Close(fd)
-		return nil, 0, true, errNotRegular
+		return -1, 0, true, errNotRegular
 	}
 	return rawFile(fd), st.Size, true, nil
 }
@@ -185,5 +204,27 @@ func (f rawFile) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// WriteAt writes p at off with pwrite(2).
+func (f rawFile) WriteAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := syscall.Pwrite(int(f), p[n:], off+int64(n))
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			return n, io.ErrShortWrite
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// Sync flushes the file to its device with fsync(2).
+func (f rawFile) Sync() error { return retryEINTR(func() error { return syscall.Fsync(int(f)) }) }
 
 func (f rawFile) Close() error { return syscall.Close(int(f)) }

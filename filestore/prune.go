@@ -79,12 +79,21 @@ func (s *Store) removeIfExpired(n string) (bool, error) {
 	if !ours(b) {
 		return false, nil // another program's file under a session's name
 	}
-	h, err := decodeHeader(b)
+	var h header
+	if isSlotted(b) {
+		// Read under the lock: no writer is changing a slot, so a file
+		// none of whose slots is whole is damaged, and removed.
+		var v slottedView
+		v, err = decodeSlotted(b)
+		h = v.h
+	} else {
+		h, err = decodeHeader(b)
+		if err == nil && len(b) >= h.size {
+			h.texts(b)
+		}
+	}
 	if err == nil && s.now().Before(h.expires) {
 		return false, nil
-	}
-	if err == nil && len(b) >= h.size {
-		h.texts(b)
 	}
 	if err := s.removeSession(n, h.user); err != nil {
 		return false, err

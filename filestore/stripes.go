@@ -8,7 +8,7 @@ import (
 	"path"
 )
 
-// The changes to one session's file (its rename, its removal, its link in
+// The changes to one session's file (its writes, its removal, its link in
 // the user index, the sweep's check-then-remove) are serialized among the
 // goroutines of a process by one of 256 mutexes, and among the processes
 // sharing the folder by a lock on the same stripe in the folder locksDir,

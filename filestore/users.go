@@ -107,15 +107,14 @@ func (s *Store) unlink(user, n string) error {
 
 // readSession reads the session file n if it is live and belongs to user.
 func (s *Store) readSession(n, user string) (store.Record, bool, error) {
-	b, err := s.readRegular(n)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+	h, data, err := s.readDecoded(n)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) || errors.Is(err, errCorruptFile) {
 		return store.Record{}, false, nil
 	}
 	if err != nil {
 		return store.Record{}, false, err
 	}
-	h, data, err := decode(b)
-	if err != nil || h.user != user || !s.now().Before(h.expires) {
+	if h.user != user || !s.now().Before(h.expires) {
 		return store.Record{}, false, nil
 	}
 	return h.record(data), true, nil
