@@ -29,11 +29,14 @@
 // No file is created, renamed or removed per change, which is most of what
 // a save costs on a journaling file system. A record larger than its slots,
 // a session saved again after it expired, and a file of an earlier format
-// are written as a new file. With [Options.Fsync] the written file (and,
-// for a new file, the folder) is synced, so that a saved session also
-// survives a power failure. Any
-// failure of the file system wraps [store.ErrBackend]: an outage is never
-// mistaken for "no session".
+// are written as a new file. Until the next change, the slot not written
+// keeps the record before it (sealed like every record under
+// SESSION_ENCRYPT); a session's data leaves the folder with its file, when
+// the session is deleted, regenerated or swept. With [Options.Fsync] the
+// written file (and, for a new file, the folder) is synced, so that a
+// saved session also survives a power failure. Any failure of the file
+// system wraps [store.ErrBackend]: an outage is never mistaken for "no
+// session".
 //
 // # Expiry
 //
