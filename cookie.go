@@ -59,12 +59,33 @@ func (m *Manager) cookieLine(token string, maxAge int, expires time.Time) string
 	b = append(b, m.parts.scope...)
 	if maxAge > 0 {
 		b = append(b, "; Expires="...)
-		b = expires.UTC().AppendFormat(b, http.TimeFormat)
+		b = m.appendExpires(b, expires)
 		b = append(b, "; Max-Age="...)
 		b = strconv.AppendInt(b, int64(maxAge), 10)
 	}
 	b = append(b, m.parts.flags...)
 	return string(b)
+}
+
+// expiresText is a cookie's Expires date, as http.TimeFormat writes it,
+// for the second sec.
+type expiresText struct {
+	sec  int64
+	text string
+}
+
+// appendExpires appends t as a cookie's Expires date. Formatting a date
+// costs more than the rest of the line, and the cookies set within one
+// second share theirs: the last one formatted is kept.
+func (m *Manager) appendExpires(b []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if e := m.expires.Load(); e != nil && e.sec == sec {
+		return append(b, e.text...)
+	}
+	start := len(b)
+	b = t.UTC().AppendFormat(b, http.TimeFormat)
+	m.expires.Store(&expiresText{sec: sec, text: string(b[start:])})
+	return b
 }
 
 // setCookie sets the session cookie on h, replacing one set earlier in the

@@ -19,9 +19,16 @@ func TestCookieLineMatchesNetHTTP(t *testing.T) {
 		{Secure: true, Partitioned: true, SameSite: http.SameSiteNoneMode},
 		{Secure: true, Partitioned: true, ExpireOnClose: true, Path: "/embed"},
 	}
+	// Each expiry twice, and the same second in two zones: the line
+	// formats a second's date once and reuses it (appendExpires).
 	expiries := []time.Time{
 		time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC),
+		time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC),
 		time.Date(2031, 1, 2, 3, 4, 5, 999, time.FixedZone("X", 5*3600)),
+		time.Date(2031, 1, 2, 8, 4, 5, 999_999_999, time.FixedZone("X", 5*3600)),
+		time.Date(2031, 1, 2, 3, 4, 6, 0, time.UTC),
+		time.Date(2031, 1, 2, 3, 4, 5, 999, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 0, time.FixedZone("Y", -8*3600)),
 	}
 	for _, cfg := range configs {
 		m, err := New(nopStore{}, cfg)

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/seed-699a33a2/session/internal/seal"
 	"github.com/seed-699a33a2/session/store"
@@ -22,6 +23,8 @@ type Manager struct {
 	driver string      // for StoreEvent
 	parts  cookieParts // the constant parts of the Set-Cookie line
 	box    *seal.Box   // encryption at rest (nil: off)
+
+	expires atomic.Pointer[expiresText] // the last cookie's Expires (see appendExpires)
 }
 
 // NewManager returns a Manager for store, configured from the SESSION_*
