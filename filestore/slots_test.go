@@ -3,8 +3,11 @@ package filestore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,5 +163,79 @@ func TestTornSlotLoadsThePreviousRecord(t *testing.T) {
 	}
 	if _, err := s.Load(ctx, r.ID); !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("Load with both slots torn = %v, want ErrCorrupt", err)
+	}
+}
+
+// TestLoadsDuringChangesSeeWholeRecords: loads racing changes of the same
+// session (no lock on the loading side) always find a whole record, one
+// that was written, and never an older one than they found before.
+func TestLoadsDuringChangesSeeWholeRecords(t *testing.T) {
+	s := newStore(t, t.TempDir(), filestore.Options{CleanupInterval: -1})
+	ctx := context.Background()
+	id := store.NewID()
+	data := func(i int) []byte {
+		return []byte(strconv.Itoa(i) + ":" + strings.Repeat(strconv.Itoa(i%10), 300+i%700))
+	}
+	r := store.Record{ID: id, Data: data(0), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	if _, err := s.Save(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 1; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r := store.Record{ID: id, Data: data(i), Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+				if _, err := s.Save(ctx, r); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var last uint64
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				got, err := s.Load(ctx, id)
+				if err != nil {
+					errs <- fmt.Errorf("Load during changes: %w", err)
+					return
+				}
+				i, _, _ := strings.Cut(string(got.Data), ":")
+				n, err := strconv.Atoi(i)
+				if err != nil || string(got.Data) != string(data(n)) {
+					errs <- fmt.Errorf("Load during changes returned %d bytes that no change wrote", len(got.Data))
+					return
+				}
+				if got.Version < last {
+					errs <- fmt.Errorf("Load returned version %d after %d", got.Version, last)
+					return
+				}
+				last = got.Version
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
