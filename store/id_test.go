@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -99,5 +100,61 @@ func TestGuardHandle(t *testing.T) {
 	cancel()
 	if ok, err := store.GuardHandle(ctx, "x", h); ok || !errors.Is(err, store.ErrBackend) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("GuardHandle with a done context = %v, %v", ok, err)
+	}
+}
+
+// randomIDs are IDs as requests bring them: random, so that a check whose
+// branches depend on each character cannot be predicted.
+func randomIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = store.NewID()
+	}
+	return ids
+}
+
+func BenchmarkValidID(b *testing.B) {
+	ids := randomIDs(1024)
+	i := 0
+	for b.Loop() {
+		if !store.ValidID(ids[i&1023]) {
+			b.Fatal("a new ID is not valid")
+		}
+		i++
+	}
+}
+
+func BenchmarkValidToken(b *testing.B) {
+	ids := randomIDs(1024)
+	i := 0
+	for b.Loop() {
+		if !store.ValidToken(ids[i&1023], 4096) {
+			b.Fatal("a new ID is not a valid token")
+		}
+		i++
+	}
+}
+
+// TestValidIDAndTokenAcceptExactlyTheAlphabet: every byte value, at the
+// first, a middle and the last position of an ID, and anywhere in a token,
+// is accepted exactly when it is of the base64url alphabet (at the last
+// position of an ID, one whose two low bits are zero: the canonical
+// spelling).
+func TestValidIDAndTokenAcceptExactlyTheAlphabet(t *testing.T) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	base := []byte(strings.Repeat("A", store.IDLen))
+	for c := range 256 {
+		i := strings.IndexByte(alphabet, byte(c))
+		for _, pos := range []int{0, store.IDLen / 2, store.IDLen - 1} {
+			id := bytes.Clone(base)
+			id[pos] = byte(c)
+			want := i >= 0 && (pos != store.IDLen-1 || i&3 == 0)
+			if got := store.ValidID(string(id)); got != want {
+				t.Errorf("ValidID with byte %#x at %d = %v, want %v", c, pos, got, want)
+			}
+			if got := store.ValidToken(string(id), 64); got != (i >= 0) {
+				t.Errorf("ValidToken with byte %#x at %d = %v, want %v", c, pos, got, i >= 0)
+			}
+		}
 	}
 }
