@@ -45,9 +45,10 @@ type Options struct {
 	// The default is time.Now. Tests inject a fake clock here.
 	Now func() time.Time
 
-	// Fsync makes Save sync the file before renaming it into place and the
-	// folder after, so that a saved session survives a power failure.
-	// The default, false, is faster and still never leaves a torn file.
+	// Fsync makes Save sync what it wrote: a new file before renaming it
+	// into place and the folder after, a change in place once written, so
+	// that a saved session survives a power failure. The default, false, is
+	// faster and still never leaves a torn session.
 	Fsync bool
 
 	// CleanupInterval is how often a background goroutine removes expired
