@@ -22,7 +22,7 @@ import (
 // caller checks), so nothing can lead outside the folder.
 //
 // Saves take the same way (see writeAtFolder): the temporary file is
-// created with openat(2) O_EXCL and O_NOFOLLOW, written with write(2) and
+// created with openat(2) O_EXCL and O_NOFOLLOW, written with pwrite(2) and
 // renamed with renameat(2), six system calls fewer than through os.Root
 // (os.File's setup, and the lstat of the target before a rename, which
 // the kernel's own refusal to rename a file over a folder makes moot).
@@ -147,21 +147,12 @@ func writeAt(dirfd int, tmp, name string, b []byte, sync bool) error {
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: tmp, Err: err}
 	}
-	for len(b) > 0 && err == nil {
-		var n int
-		switch n, err = syscall.Write(fd, b); {
-		case errors.Is(err, syscall.EINTR):
-			err = nil
-		case err == nil && n == 0:
-			err = io.ErrShortWrite
-		case err == nil:
-			b = b[n:]
-		}
-	}
+	f := rawFile(fd)
+	_, err = f.WriteAt(b, 0)
 	if err == nil && sync {
-		err = retryEINTR(func() error { return syscall.Fsync(fd) })
+		err = f.Sync()
 	}
-	if cerr := syscall.Close(fd); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -184,32 +175,24 @@ func retryEINTR(fn func() error) error {
 	}
 }
 
-// rawFile is an open file descriptor read with pread(2).
+// rawFile is an open file descriptor read with pread(2) and written with pwrite(2).
 type rawFile int
 
 func (f rawFile) ReadAt(p []byte, off int64) (int, error) {
-	n := 0
-	for n < len(p) {
-		m, err := syscall.Pread(int(f), p[n:], off+int64(n))
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		if m == 0 {
-			return n, io.EOF
-		}
-		n += m
-	}
-	return n, nil
+	return f.each(syscall.Pread, p, off, io.EOF)
 }
 
 // WriteAt writes p at off with pwrite(2).
 func (f rawFile) WriteAt(p []byte, off int64) (int, error) {
+	return f.each(syscall.Pwrite, p, off, io.ErrShortWrite)
+}
+
+// each calls op (pread or pwrite) until all of p is done from off, again
+// after EINTR; a call that moves nothing ends it with short.
+func (f rawFile) each(op func(int, []byte, int64) (int, error), p []byte, off int64, short error) (int, error) {
 	n := 0
 	for n < len(p) {
-		m, err := syscall.Pwrite(int(f), p[n:], off+int64(n))
+		m, err := op(int(f), p[n:], off+int64(n))
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
@@ -217,7 +200,7 @@ func (f rawFile) WriteAt(p []byte, off int64) (int, error) {
 			return n, err
 		}
 		if m == 0 {
-			return n, io.ErrShortWrite
+			return n, short
 		}
 		n += m
 	}
