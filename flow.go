@@ -331,9 +331,12 @@ func backoff(ctx context.Context, attempt int) error {
 // through store.Toucher where the store has it, else by saving the same
 // data again (on the loaded version, where the store can check it).
 func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[string]any, enc *encoded, now time.Time) error {
-	idle, _ := m.lifetimes(data)
-	expires := m.expiry(data, st.created, now)
-	if now.Before(st.expires.Add(m.touchInterval(idle)-idle)) || !expires.After(st.expires) {
+	idle, absolute := m.lifetimes(data)
+	if now.Before(st.expires.Add(m.touchInterval(idle) - idle)) {
+		return nil // touched recently enough: most requests end here
+	}
+	expires := expiryOf(idle, absolute, st.created, now)
+	if !expires.After(st.expires) {
 		return nil
 	}
 	ctx, cancel := detach(ctx)

@@ -78,6 +78,11 @@ func (m *Manager) lifetimes(data map[string]any) (idle, absolute time.Duration) 
 // but never past its absolute lifetime counted from its creation.
 func (m *Manager) expiry(data map[string]any, created, now time.Time) time.Time {
 	idle, absolute := m.lifetimes(data)
+	return expiryOf(idle, absolute, created, now)
+}
+
+// expiryOf is expiry for the lifetimes already looked up.
+func expiryOf(idle, absolute time.Duration, created, now time.Time) time.Time {
 	exp := now.Add(idle)
 	if absolute > 0 {
 		if limit := created.Add(absolute); limit.Before(exp) {
