@@ -28,8 +28,10 @@
 // never a mix, and a writer killed mid-write leaves the session as it was.
 // No file is created, renamed or removed per change, which is most of what
 // a save costs on a journaling file system. A record larger than its slots,
-// a session saved again after it expired, and a file of an earlier format
-// are written as a new file. Until the next change, the slot not written
+// a session saved again after it expired, a file of an earlier format and
+// a file with another hard link (a backup made with cp -al or rsync
+// --link-dest, whose bytes a write in place would change too) are written
+// as a new file. Until the next change, the slot not written
 // keeps the record before it (sealed like every record under
 // SESSION_ENCRYPT); a session's data leaves the folder with its file, when
 // the session is deleted, regenerated or swept. With [Options.Fsync] the
@@ -66,8 +68,12 @@
 // a lock file whose lease has passed (a crashed holder), as does the
 // sweep. On other systems these guarantees hold within one process only.
 // Loads take no lock: a rename is atomic, and a change in place leaves
-// the previous record whole (a load that finds no whole record, having met
-// two changes in a row, reads the file again). On Linux a session's file
+// the previous record whole. A read is not atomic against a write in place,
+// though: a load stalled between the two slots could copy the older record
+// whole and the newer one torn by the next change. So a load that meets a
+// torn slot reads the file again, twice at most, and then once under the
+// session's lock, where no change is under way; a load never returns a
+// record older than one an earlier load returned. On Linux a session's file
 // is opened with openat(2) on a descriptor of the folder, with O_NOFOLLOW
 // and O_NONBLOCK, so that neither a link nor a FIFO planted under a
 // session's name is followed or blocks a load or a change; a Save creates

@@ -240,17 +240,18 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 // for a change under n's lock. f is nil when there is no file (or anything
 // but a regular file) under the name; the view's slot is -1 when there is
 // no session of the store's in it, and its capacity 0 when the file is not
-// slotted (an older format, whose record counts all the same).
+// slotted (an older format, whose record counts all the same) or has other
+// hard links (it is never written in place).
 func (s *Store) current(n string) (f writable, v slottedView, err error) {
 	v.slot = -1
-	f, size, err := s.openWritable(n)
+	f, st, err := s.openWritable(n)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
 		return nil, v, nil // nothing, or not a session: a Save replaces it
 	}
 	if err != nil {
 		return nil, v, err
 	}
-	b, err := readAll(f, size)
+	b, err := readAll(f, st.size)
 	if err != nil {
 		f.Close()
 		return nil, v, err
@@ -258,6 +259,9 @@ func (s *Store) current(n string) (f writable, v slottedView, err error) {
 	if isSlotted(b) {
 		if sv, err := decodeSlotted(b); err == nil {
 			v = sv
+			if st.links > 1 {
+				v.capacity = 0 // another name shares the file: a change rewrites it
+			}
 		}
 		return f, v, nil
 	}

@@ -126,25 +126,33 @@ type writable interface {
 	Sync() error
 }
 
+// fileStatus is what a save needs to know of an open session file: its
+// size, and its number of hard links (a file with more than one is never
+// written in place: the other names would change too).
+type fileStatus struct {
+	size  int64
+	links uint64
+}
+
 // openWritable opens the session file at name (in the folder itself) for
 // reading and writing if it is a regular file, and returns it with its
-// size: through openWritableAtFolder where the system has it, else as
+// status: through openWritableAtFolder where the system has it, else as
 // openRegular does, looking before it opens and holding what it opened
 // against what it looked at.
-func (s *Store) openWritable(name string) (writable, int64, error) {
-	if f, size, ok, err := s.openWritableAtFolder(name); ok {
-		return f, size, err
+func (s *Store) openWritable(name string) (writable, fileStatus, error) {
+	if f, st, ok, err := s.openWritableAtFolder(name); ok {
+		return f, st, err
 	}
 	lfi, err := s.root.Lstat(name)
 	if err != nil {
-		return nil, 0, err
+		return nil, fileStatus{}, err
 	}
 	if !lfi.Mode().IsRegular() {
-		return nil, 0, errNotRegular
+		return nil, fileStatus{}, errNotRegular
 	}
 	f, err := s.root.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, fileStatus{}, err
 	}
 	fi, err := f.Stat()
 	if err == nil && !os.SameFile(lfi, fi) {
@@ -152,9 +160,9 @@ func (s *Store) openWritable(name string) (writable, int64, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, 0, err
+		return nil, fileStatus{}, err
 	}
-	return f, fi.Size(), nil
+	return f, fileStatus{size: fi.Size(), links: linkCount(fi)}, nil
 }
 
 // openReadable opens the regular file at name for reading and returns it
@@ -228,17 +236,31 @@ func (s *Store) notFound(err error) error {
 // is read up to the end of its header; a slotted one whole, since its
 // newest record is the session (see readDecoded for a slotted file met
 // while a writer changes it).
+//
+// A slotted file with a torn slot is read again too (see rereads), then
+// taken for its whole slot's header: peek's callers either hold the
+// session's lock (no writer is at work) or only count.
 func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err error) {
 	for attempt := 0; ; attempt++ {
 		h, ok, err = s.peekOnce(name, checkFolder)
-		if !errors.Is(err, errNoWholeSlot) {
+		switch {
+		case errors.Is(err, errTornSlot):
+			if attempt == rereads {
+				return h, true, nil
+			}
+		case errors.Is(err, errNoWholeSlot):
+			if attempt == rereads {
+				return header{}, false, nil // no session of ours
+			}
+		default:
 			return h, ok, err
-		}
-		if attempt == rereads {
-			return header{}, false, nil // no session of ours
 		}
 	}
 }
+
+// errTornSlot is peekOnce's report of a slotted file with a torn slot
+// beside the whole one whose header it returns.
+var errTornSlot = errors.New("a slot is torn")
 
 func (s *Store) peekOnce(name string, checkFolder bool) (h header, ok bool, err error) {
 	f, size, err := s.openReadable(name)
@@ -266,8 +288,11 @@ func (s *Store) peekOnce(name string, checkFolder bool) (h header, ok bool, err 
 			return header{}, false, err
 		}
 		v, err := decodeSlotted(b)
-		if errors.Is(err, errNoWholeSlot) {
+		switch {
+		case errors.Is(err, errNoWholeSlot):
 			return header{}, false, err // read again
+		case err == nil && v.torn:
+			return v.h, true, errTornSlot // read again
 		}
 		return v.h, err == nil, nil
 	}
@@ -287,33 +312,56 @@ func (s *Store) peekOnce(name string, checkFolder bool) (h header, ok bool, err 
 	return h, true, nil
 }
 
-// rereads is how many times a slotted file none of whose slots holds a
-// whole record is read again before it counts as damaged: a reader can
-// meet one writer changing one slot and, before its read ends, the next
-// writer changing the other.
+// rereads is how many times a slotted file with a torn slot is read again
+// (see slots.go): a reader can meet one writer changing one slot and,
+// before its read ends, the next writer changing the other. A file none of
+// whose slots holds a whole record counts as damaged after that; readDecoded
+// then reads a file with a whole and a torn slot once more under the
+// session's lock.
 const rereads = 2
 
 // errCorruptFile marks the errors of readDecoded that are the file's
 // contents, not the reading of it.
 var errCorruptFile = errors.New("damaged session file")
 
-// readDecoded reads the session file at name whole and decodes it (see
-// rereads). A file that does not decode is an error wrapping
-// errCorruptFile and the reason.
+// readDecoded reads the session file at name whole and decodes it, for a
+// caller that does not hold the session's lock (see rereads). A file that
+// does not decode is an error wrapping errCorruptFile and the reason.
 func (s *Store) readDecoded(name string) (header, []byte, error) {
 	for attempt := 0; ; attempt++ {
-		b, err := s.readRegular(name)
-		if err != nil {
+		h, data, torn, err := s.readDecodedOnce(name)
+		switch {
+		case err == nil && !torn:
+			return h, data, nil
+		case err == nil && attempt == rereads:
+			// Still torn: a writer was killed mid-write, or writers keep
+			// coming. Under the lock no write is under way: the whole slot
+			// is then the newest record.
+			unlock, err := s.lockSession(name)
+			if err != nil {
+				return header{}, nil, err
+			}
+			defer unlock()
+			h, data, _, err := s.readDecodedOnce(name)
+			return h, data, err
+		case err == nil:
+		case !errors.Is(err, errNoWholeSlot) || attempt == rereads:
 			return header{}, nil, err
 		}
-		h, data, err := decode(b)
-		if err == nil {
-			return h, data, nil
-		}
-		if !errors.Is(err, errNoWholeSlot) || attempt == rereads {
-			return header{}, nil, fmt.Errorf("%w: %w", errCorruptFile, err)
-		}
 	}
+}
+
+// readDecodedOnce is one read of readDecoded; torn reports a slotted file
+// with a torn slot beside the whole one it decoded.
+func (s *Store) readDecodedOnce(name string) (h header, data []byte, torn bool, err error) {
+	b, err := s.readRegular(name)
+	if err != nil {
+		return header{}, nil, false, err
+	}
+	if h, data, torn, err = decode(b); err != nil {
+		return header{}, nil, false, fmt.Errorf("%w: %w", errCorruptFile, err)
+	}
+	return h, data, torn, nil
 }
 
 // ours reports whether the first bytes of a file are a header of this

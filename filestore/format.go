@@ -141,13 +141,15 @@ func (h *header) texts(b []byte) {
 
 // decode checks a whole file, of any format this package reads, and
 // returns the header and the data (a subslice of b, nil when empty) of its
-// record: the newest whole one of a slotted file (see decodeSlotted).
-func decode(b []byte) (header, []byte, error) {
+// record: the newest whole one of a slotted file (see decodeSlotted), torn
+// reporting that its other slot is torn.
+func decode(b []byte) (h header, data []byte, torn bool, err error) {
 	if isSlotted(b) {
 		v, err := decodeSlotted(b)
-		return v.h, v.data, err
+		return v.h, v.data, v.torn, err
 	}
-	return decodeRecord(b, true)
+	h, data, err = decodeRecord(b, true)
+	return h, data, false, err
 }
 
 // decodeRecord checks the record at the start of b and returns its header

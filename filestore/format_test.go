@@ -23,7 +23,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(encode(store.Record{Expires: now}, 1))
 	f.Add([]byte("SESS"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h, data, err := decode(b)
+		h, data, _, err := decode(b)
 		if err != nil {
 			return
 		}
@@ -51,7 +51,7 @@ func FuzzDecodeSlotted(f *testing.F) {
 		if !isSlotted(b) {
 			return
 		}
-		h, data, err := decode(b)
+		h, data, _, err := decode(b)
 		if err != nil {
 			return
 		}
@@ -87,7 +87,7 @@ func encodeFormat1(data []byte, created, expires time.Time) []byte {
 func TestFormat1StillReads(t *testing.T) {
 	now := time.Unix(1_900_000_000, 0)
 	for _, data := range [][]byte{nil, []byte("old session")} {
-		h, got, err := decode(encodeFormat1(data, now, now.Add(time.Hour)))
+		h, got, _, err := decode(encodeFormat1(data, now, now.Add(time.Hour)))
 		if err != nil || !bytes.Equal(got, data) || h.version != 1 || !h.expires.Equal(now.Add(time.Hour)) {
 			t.Fatalf("format 1 file: %+v %q %v", h, got, err)
 		}
@@ -154,5 +154,37 @@ func TestFormat2StillReads(t *testing.T) {
 	}
 	if got, err := s.Load(context.Background(), id); err != nil || got.UserAgent != "Mozilla/5.0" || got.IPAddress != "203.0.113.7" {
 		t.Fatalf("after the save in format 3: %+v, %v", got, err)
+	}
+}
+
+// TestDecodeSlottedReportsATornSlot: a slot in the file that holds no whole
+// record beside one that does is reported (readers read such a file again),
+// and the whole one is the session; a slot not yet written is not torn.
+func TestDecodeSlottedReportsATornSlot(t *testing.T) {
+	now := time.Unix(1_900_000_000, 0)
+	first := encode(store.Record{Data: []byte("first"), Created: now, Expires: now.Add(time.Hour)}, 1)
+	second := encode(store.Record{Data: []byte("second"), Created: now, Expires: now.Add(time.Hour)}, 2)
+	one := slotted(first)
+	c := slotCap(len(first))
+	both := make([]byte, fileHeaderLen+c+len(second))
+	copy(both, one)
+	copy(both[fileHeaderLen+c:], second)
+	torn := bytes.Clone(both)
+	torn[len(torn)-5] ^= 0xff // the second record, cut by a write under way
+	for _, tc := range []struct {
+		name     string
+		b        []byte
+		data     string
+		wantTorn bool
+	}{
+		{"one slot written", one, "first", false},
+		{"both slots whole", both, "second", false},
+		{"the newer slot torn", torn, "first", true},
+		{"the newer slot cut short", both[:len(both)-3], "first", true},
+	} {
+		v, err := decodeSlotted(tc.b)
+		if err != nil || string(v.data) != tc.data || v.torn != tc.wantTorn {
+			t.Errorf("%s: data %q, torn %v, err %v; want %q, torn %v", tc.name, v.data, v.torn, err, tc.data, tc.wantTorn)
+		}
 	}
 }

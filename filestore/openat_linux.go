@@ -69,28 +69,29 @@ func (d *folderFile) close() {
 // openAtFolder opens the regular file name of the folder for reading; ok
 // is false when the store has no folder descriptor (it is closed).
 func (s *Store) openAtFolder(name string) (regular, int64, bool, error) {
-	f, size, ok, err := s.openAtFolderMode(name, syscall.O_RDONLY)
+	f, st, ok, err := s.openAtFolderMode(name, syscall.O_RDONLY)
 	if !ok || err != nil {
 		return nil, 0, ok, err
 	}
-	return f, size, true, nil
+	return f, st.size, true, nil
 }
 
-// openWritableAtFolder is openAtFolder for reading and writing.
-func (s *Store) openWritableAtFolder(name string) (writable, int64, bool, error) {
-	f, size, ok, err := s.openAtFolderMode(name, syscall.O_RDWR)
+// openWritableAtFolder is openAtFolder for reading and writing; the file's
+// status says its size and how many links it has.
+func (s *Store) openWritableAtFolder(name string) (writable, fileStatus, bool, error) {
+	f, st, ok, err := s.openAtFolderMode(name, syscall.O_RDWR)
 	if !ok || err != nil {
-		return nil, 0, ok, err
+		return nil, fileStatus{}, ok, err
 	}
-	return f, size, true, nil
+	return f, st, true, nil
 }
 
 // openAtFolderMode opens the regular file name of the folder with mode
 // (O_RDONLY or O_RDWR).
-func (s *Store) openAtFolderMode(name string, mode int) (f rawFile, size int64, ok bool, err error) {
+func (s *Store) openAtFolderMode(name string, mode int) (f rawFile, st fileStatus, ok bool, err error) {
 	d := s.folderFile
 	if d == nil {
-		return -1, 0, false, nil
+		return -1, st, false, nil
 	}
 	fd := -1
 	cerr := d.rc.Control(func(dirfd uintptr) {
@@ -101,22 +102,22 @@ func (s *Store) openAtFolderMode(name string, mode int) (f rawFile, size int64, 
 	})
 	switch {
 	case cerr != nil:
-		return -1, 0, false, nil // closed: the slow path says so
+		return -1, st, false, nil // closed: the slow path says so
 	case errors.Is(err, syscall.ELOOP):
-		return -1, 0, true, errNotRegular // a link: never followed
+		return -1, st, true, errNotRegular // a link: never followed
 	case err != nil:
-		return -1, 0, true, &fs.PathError{Op: "open", Path: name, Err: err}
+		return -1, st, true, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	var sys syscall.Stat_t
+	if err := syscall.Fstat(fd, &sys); err != nil {
 		syscall.Close(fd)
-		return -1, 0, true, &fs.PathError{Op: "stat", Path: name, Err: err}
+		return -1, st, true, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+	if sys.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		syscall.Close(fd)
-		return -1, 0, true, errNotRegular
+		return -1, st, true, errNotRegular
 	}
-	return rawFile(fd), st.Size, true, nil
+	return rawFile(fd), fileStatus{size: sys.Size, links: uint64(sys.Nlink)}, true, nil
 }
 
 // writeAtFolder is writeAtomic through the folder's descriptor: b is

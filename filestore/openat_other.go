@@ -15,8 +15,8 @@ func (*folderFile) close() {}
 
 func (s *Store) openAtFolder(string) (regular, int64, bool, error) { return nil, 0, false, nil }
 
-func (s *Store) openWritableAtFolder(string) (writable, int64, bool, error) {
-	return nil, 0, false, nil
+func (s *Store) openWritableAtFolder(string) (writable, fileStatus, bool, error) {
+	return nil, fileStatus{}, false, nil
 }
 
 func (s *Store) writeAtFolder(string, string, []byte) (bool, error) { return false, nil }

@@ -28,7 +28,13 @@ import (
 // in the slot not written is left whole, so a writer killed mid-write, or a
 // reader reading while a writer writes, finds the previous record whole
 // and the torn one failing its checksum. Of two whole records the one with
-// the higher version is the session (versions only grow). A record larger
+// the higher version is the session (versions only grow). A torn slot does
+// not prove that the whole one is the newest: a read is not atomic against
+// writes, and a reader stalled between the two slots can copy one slot
+// before a writer replaces it and the other while the next writer tears
+// it. A reader that meets a torn slot therefore reads again, and in the end
+// reads under the session's lock, where no writer is at work (see
+// readDecoded). A record larger
 // than the capacity, a session that has expired and a file of an older
 // format are written as a new file again. What a slot holds after its
 // record (the end of a longer record it replaced) is never read.
@@ -65,12 +71,15 @@ func slotted(rec []byte) []byte {
 }
 
 // slottedView is a decoded slotted file: the newest whole record's header
-// and data, the slot holding it, and the slots' capacity.
+// and data, the slot holding it, and the slots' capacity. torn is set when
+// the other slot is in the file but holds no whole record: a writer is
+// writing it, or was killed while it did.
 type slottedView struct {
 	h        header
 	data     []byte
 	slot     int
 	capacity int
+	torn     bool
 }
 
 // decodeSlotted checks the file header of b and returns the newest whole
@@ -96,7 +105,10 @@ func decodeSlotted(b []byte) (slottedView, error) {
 			break
 		}
 		h, data, err := decodeRecord(b[off:min(off+c, len(b))], false)
-		if err == nil && (v.slot < 0 || h.version > v.h.version) {
+		switch {
+		case err != nil:
+			v.torn = true
+		case v.slot < 0 || h.version > v.h.version:
 			v.h, v.data, v.slot = h, data, i
 		}
 	}

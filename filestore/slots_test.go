@@ -1,10 +1,12 @@
 package filestore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +52,53 @@ func TestChangeWritesInPlace(t *testing.T) {
 	}
 	if v != 6 {
 		t.Fatalf("version after 6 writes = %d", v)
+	}
+}
+
+// TestChangeNeverWritesThroughAnotherLink: a session file with a second
+// hard link (a backup made with cp -al or rsync --link-dest, or a link
+// planted under the session's name) is never written in place, which would
+// change the other name's bytes too: the change is a new file renamed over
+// the session's name, and the other link keeps what it held.
+func TestChangeNeverWritesThroughAnotherLink(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, filepath.Join(dir, "sessions"), filestore.Options{CleanupInterval: -1})
+	ctx := context.Background()
+	r := rec(time.Now(), "before", time.Hour)
+	_, v, err := s.SaveIf(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "backup")
+	if err := os.Link(sessionPath(s, r.ID), backup); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	kept, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Data, r.Version = []byte("after"), v
+	if _, _, err := s.SaveIf(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(backup); err != nil || !bytes.Equal(got, kept) {
+		t.Fatalf("the other link changed with the session (err %v)", err)
+	}
+	got, err := s.Load(ctx, r.ID)
+	if err != nil || string(got.Data) != "after" {
+		t.Fatalf("Load = %q, %v; want the change", got.Data, err)
+	}
+	// The session's name now has a file of its own, changed in place again.
+	first, err := os.Lstat(sessionPath(s, r.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Data, r.Version = []byte("again"), got.Version
+	if _, _, err := s.SaveIf(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if now, err := os.Lstat(sessionPath(s, r.ID)); err != nil || !os.SameFile(first, now) {
+		t.Fatalf("a file with one link was not changed in place (err %v)", err)
 	}
 }
 

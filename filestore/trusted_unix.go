@@ -21,3 +21,11 @@ func trusted(abs string, fi fs.FileInfo) error {
 	}
 	return nil
 }
+
+// linkCount is the number of hard links of the file fi describes.
+func linkCount(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
+}
