@@ -298,6 +298,15 @@ func TestKilledWriterLeavesNoTornOrLostSession(t *testing.T) {
 	if n < saved {
 		t.Fatalf("%d sessions load, %d were reported saved", n, saved)
 	}
+	// Where new files are unnamed until linked into place, a kill leaves
+	// no temporary file either.
+	if filestore.UnnamedFilesWork(dir) {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".tmp-") {
+				t.Fatalf("a killed Save left the temporary file %s", e.Name())
+			}
+		}
+	}
 	t.Logf("%d saves reported over 10 kills; %d files, all whole", saved, n)
 }
 

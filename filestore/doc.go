@@ -20,8 +20,12 @@
 //
 // # Writes
 //
-// A new session's file is written to a temporary file (".tmp-*") in the
-// same folder and renamed into place. A change of a live session writes
+// A new session's file appears whole or not at all: on Linux it is written
+// as an unnamed file in the folder (O_TMPFILE) and then linked under its
+// name, so that a writer killed before the link leaves nothing behind;
+// where the file system has no unnamed files, and on other systems, it is
+// written to a temporary file (".tmp-*") in the same folder and renamed
+// into place. A change of a live session writes
 // the new record into the slot that does not hold the newest one, in
 // place, under the session's lock: the record it follows stays whole
 // until the new one is, so a reader sees the old record or the new one,
@@ -77,6 +81,8 @@
 // is opened with openat(2) on a descriptor of the folder, with O_NOFOLLOW
 // and O_NONBLOCK, so that neither a link nor a FIFO planted under a
 // session's name is followed or blocks a load or a change; a Save creates
-// its temporary file the same way, with O_EXCL and O_NOFOLLOW, and renames
-// it with renameat(2).
+// its unnamed file with openat(2) O_TMPFILE and links it with linkat(2)
+// (which never replaces what is already under the name: a rename does
+// that), or creates its temporary file with O_EXCL and O_NOFOLLOW and
+// renames it with renameat(2).
 package filestore

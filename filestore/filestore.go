@@ -85,6 +85,10 @@ type Store struct {
 	locks       [stripes]sync.Mutex
 	stripeLocks stripeLocks // the cross-process side (see stripes.go)
 	locksReady  atomic.Bool
+
+	// noUnnamed is set once the folder turned out to refuse unnamed files
+	// (see createAtFolder): new files go through a temporary name then.
+	noUnnamed atomic.Bool
 }
 
 // New returns a store that keeps its files in dir, creating dir (and its
@@ -225,9 +229,12 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		}
 	}
 	rec := encode(r, version+1)
-	if off, ok := file.spareSlot(len(rec)); ok && live {
+	switch off, ok := file.spareSlot(len(rec)); {
+	case ok && live:
 		err = s.writeSlot(f, rec, off)
-	} else {
+	case f == nil:
+		err = s.writeNew(n, slotted(rec))
+	default:
 		err = s.writeAtomic(n, slotted(rec))
 	}
 	if err != nil {

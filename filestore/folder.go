@@ -372,6 +372,19 @@ func ours(b []byte) bool {
 	return len(b) >= 8 && string(b[:4]) == magic && b[4] >= 1 && b[4] <= slottedFormat && b[5] == 0 && b[6] == 0 && b[7] == 0
 }
 
+// writeNew writes b as the file name, where the caller, holding the
+// session's lock, found no file: as an unnamed file linked into place
+// where the system allows it (createAtFolder), else as writeAtomic does.
+func (s *Store) writeNew(name string, b []byte) error {
+	if ok, err := s.createAtFolder(name, b); ok {
+		if err == nil && s.fsync {
+			err = s.syncFolder()
+		}
+		return err
+	}
+	return s.writeAtomic(name, b)
+}
+
 // writeAtomic writes b to a new temporary file of the store's and renames
 // it to name, so that a reader sees the old file or the new one, never a
 // mix; a rename replaces whatever is at name, a planted link included,

@@ -8,7 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The session files are read with openat(2) on a descriptor of the
@@ -21,11 +24,12 @@ import (
 // each system call costs microseconds. Names are one component (the
 // caller checks), so nothing can lead outside the folder.
 //
-// Saves take the same way (see writeAtFolder): the temporary file is
-// created with openat(2) O_EXCL and O_NOFOLLOW, written with pwrite(2) and
-// renamed with renameat(2), six system calls fewer than through os.Root
-// (os.File's setup, and the lstat of the target before a rename, which
-// the kernel's own refusal to rename a file over a folder makes moot).
+// Saves take the same way. A new session's file is an unnamed file
+// (createAtFolder: openat(2) O_TMPFILE, pwrite(2), linkat(2)); a file that
+// replaces another is a temporary one (writeAtFolder: openat(2) O_EXCL and
+// O_NOFOLLOW, pwrite(2), renameat(2)), six system calls fewer than through
+// os.Root (os.File's setup, and the lstat of the target before a rename,
+// which the kernel's own refusal to rename a file over a folder makes moot).
 
 // folderFile is the descriptor the reads go through: the folder root
 // holds, checked to be the same folder. Reads use it through its RawConn,
@@ -165,6 +169,70 @@ func writeAt(dirfd int, tmp, name string, b []byte, sync bool) error {
 		_ = syscall.Unlinkat(dirfd, tmp)
 	}
 	return err
+}
+
+// createAtFolder writes b as the new file name of the folder: an unnamed
+// file (open(2) with O_TMPFILE in the folder) written whole, then linked
+// under name with linkat(2) through /proc/self/fd. The file appears whole
+// or not at all, as with a temporary file renamed into place, in one change
+// of the folder instead of three (create, rename over, and the temporary
+// name's removal), and a writer killed before the link leaves nothing
+// behind. ok is false when the caller is to write through a temporary name
+// instead: no folder descriptor, a file system or kernel without unnamed
+// files or no /proc (remembered: not tried again), or something already
+// under name (a rename replaces it; a link would not).
+func (s *Store) createAtFolder(name string, b []byte) (ok bool, err error) {
+	d := s.folderFile
+	if d == nil || s.noUnnamed.Load() {
+		return false, nil
+	}
+	var unsupported bool
+	cerr := d.rc.Control(func(dirfd uintptr) {
+		ok, unsupported, err = createAt(int(dirfd), name, b, s.fsync)
+	})
+	if cerr != nil {
+		return false, nil // closed: the slow path says so
+	}
+	if unsupported {
+		s.noUnnamed.Store(true)
+	}
+	return ok, err
+}
+
+// createAt is createAtFolder on the folder dirfd.
+func createAt(dirfd int, name string, b []byte, sync bool) (ok, unsupported bool, err error) {
+	var fd int
+	err = retryEINTR(func() (err error) {
+		fd, err = unix.Openat(dirfd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+		return err
+	})
+	switch {
+	case errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.EISDIR), errors.Is(err, unix.EINVAL):
+		return false, true, nil // no unnamed files here
+	case err != nil:
+		return true, false, &fs.PathError{Op: "open", Path: name + " (unnamed)", Err: err}
+	}
+	f := rawFile(fd)
+	defer f.Close() // before the link or after it: an unnamed file goes with its descriptor
+	_, err = f.WriteAt(b, 0)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if err != nil {
+		return true, false, &fs.PathError{Op: "write", Path: name + " (unnamed)", Err: err}
+	}
+	err = retryEINTR(func() error {
+		return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dirfd, name, unix.AT_SYMLINK_FOLLOW)
+	})
+	switch {
+	case err == nil:
+		return true, false, nil
+	case errors.Is(err, unix.EEXIST):
+		return false, false, nil // something is there: a rename replaces it
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES), errors.Is(err, unix.EXDEV):
+		return false, true, nil // no /proc to link through, or linking refused
+	}
+	return true, false, &os.LinkError{Op: "link", Old: "(unnamed)", New: name, Err: err}
 }
 
 // retryEINTR calls fn until it fails with something other than EINTR.

@@ -20,3 +20,5 @@ func (s *Store) openWritableAtFolder(string) (writable, fileStatus, bool, error)
 }
 
 func (s *Store) writeAtFolder(string, string, []byte) (bool, error) { return false, nil }
+
+func (s *Store) createAtFolder(string, []byte) (bool, error) { return false, nil }

@@ -19,8 +19,9 @@ import (
 //	16        c     slot 0: a record, then whatever the slot held before
 //	16+c      c     slot 1 (absent until the second write)
 //
-// A file is created whole, written to a temporary file and renamed into
-// place, with its record in slot 0. A change of a live session writes the
+// A file is created whole, written unnamed and linked into place or written
+// to a temporary file and renamed into place (see the package doc), with
+// its record in slot 0. A change of a live session writes the
 // new record into the other slot than the one holding the newest whole
 // record, in place (one pwrite under the session's lock), so that the file
 // keeps its inode: creating a file and replacing one by rename are what a
