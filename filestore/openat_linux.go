@@ -70,6 +70,14 @@ func (d *folderFile) close() {
 	}
 }
 
+// inFolder runs fn with the folder's descriptor and reports whether it
+// ran: not when the store has no descriptor (it is closed), and the caller
+// then takes the slow path, which says so.
+func (s *Store) inFolder(fn func(dirfd int)) bool {
+	d := s.folderFile
+	return d != nil && d.rc.Control(func(dirfd uintptr) { fn(int(dirfd)) }) == nil
+}
+
 // openAtFolder opens the regular file name of the folder for reading; ok
 // is false when the store has no folder descriptor (it is closed).
 func (s *Store) openAtFolder(name string) (regular, int64, bool, error) {
@@ -93,20 +101,16 @@ func (s *Store) openWritableAtFolder(name string) (writable, fileStatus, bool, e
 // openAtFolderMode opens the regular file name of the folder with mode
 // (O_RDONLY or O_RDWR).
 func (s *Store) openAtFolderMode(name string, mode int) (f rawFile, st fileStatus, ok bool, err error) {
-	d := s.folderFile
-	if d == nil {
-		return -1, st, false, nil
-	}
 	fd := -1
-	cerr := d.rc.Control(func(dirfd uintptr) {
+	ran := s.inFolder(func(dirfd int) {
 		err = retryEINTR(func() (err error) {
-			fd, err = syscall.Openat(int(dirfd), name, mode|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+			fd, err = syscall.Openat(dirfd, name, mode|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 			return err
 		})
 	})
 	switch {
-	case cerr != nil:
-		return -1, st, false, nil // closed: the slow path says so
+	case !ran:
+		return -1, st, false, nil
 	case errors.Is(err, syscall.ELOOP):
 		return -1, st, true, errNotRegular // a link: never followed
 	case err != nil:
@@ -128,16 +132,7 @@ func (s *Store) openAtFolderMode(name string, mode int) (f rawFile, st fileStatu
 // written to the new temporary file tmp, which is then renamed to name.
 // ok is false when the store has no folder descriptor (it is closed).
 func (s *Store) writeAtFolder(tmp, name string, b []byte) (ok bool, err error) {
-	d := s.folderFile
-	if d == nil {
-		return false, nil
-	}
-	cerr := d.rc.Control(func(dirfd uintptr) {
-		ok, err = true, writeAt(int(dirfd), tmp, name, b, s.fsync)
-	})
-	if cerr != nil {
-		return false, nil // closed: the slow path says so
-	}
+	ok = s.inFolder(func(dirfd int) { err = writeAt(dirfd, tmp, name, b, s.fsync) })
 	return ok, err
 }
 
@@ -182,16 +177,12 @@ func writeAt(dirfd int, tmp, name string, b []byte, sync bool) error {
 // files or no /proc (remembered: not tried again), or something already
 // under name (a rename replaces it; a link would not).
 func (s *Store) createAtFolder(name string, b []byte) (ok bool, err error) {
-	d := s.folderFile
-	if d == nil || s.noUnnamed.Load() {
+	if s.noUnnamed.Load() {
 		return false, nil
 	}
 	var unsupported bool
-	cerr := d.rc.Control(func(dirfd uintptr) {
-		ok, unsupported, err = createAt(int(dirfd), name, b, s.fsync)
-	})
-	if cerr != nil {
-		return false, nil // closed: the slow path says so
+	if !s.inFolder(func(dirfd int) { ok, unsupported, err = createAt(dirfd, name, b, s.fsync) }) {
+		return false, nil
 	}
 	if unsupported {
 		s.noUnnamed.Store(true)

@@ -18,17 +18,26 @@ import (
 	"github.com/seed-699a33a2/session/store/storetest"
 )
 
+// savedSession saves a new session holding data, live for an hour, and
+// returns its record and version.
+func savedSession(t *testing.T, s *filestore.Store, data string) (store.Record, uint64) {
+	t.Helper()
+	r := rec(time.Now(), data, time.Hour)
+	_, v, err := s.SaveIf(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, v
+}
+
 // TestChangeWritesInPlace: a change of a live session is written into its
 // file, which keeps its inode (no new file, no rename), change after
 // change, each loading as written with a growing version.
 func TestChangeWritesInPlace(t *testing.T) {
 	s := newStore(t, t.TempDir(), filestore.Options{CleanupInterval: -1})
 	ctx := context.Background()
-	r := rec(time.Now(), "v1", time.Hour)
-	_, v, err := s.SaveIf(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, v := savedSession(t, s, "v1")
+	var err error
 	first, err := os.Lstat(sessionPath(s, r.ID))
 	if err != nil {
 		t.Fatal(err)
@@ -64,11 +73,8 @@ func TestChangeNeverWritesThroughAnotherLink(t *testing.T) {
 	dir := t.TempDir()
 	s := newStore(t, filepath.Join(dir, "sessions"), filestore.Options{CleanupInterval: -1})
 	ctx := context.Background()
-	r := rec(time.Now(), "before", time.Hour)
-	_, v, err := s.SaveIf(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, v := savedSession(t, s, "before")
+	var err error
 	backup := filepath.Join(dir, "backup")
 	if err := os.Link(sessionPath(s, r.ID), backup); err != nil {
 		t.Skipf("no hard links here: %v", err)
@@ -108,11 +114,8 @@ func TestChangeNeverWritesThroughAnotherLink(t *testing.T) {
 func TestChangeTooLargeForItsSlotRewritesTheFile(t *testing.T) {
 	s := newStore(t, t.TempDir(), filestore.Options{CleanupInterval: -1})
 	ctx := context.Background()
-	r := rec(time.Now(), "small", time.Hour)
-	_, v, err := s.SaveIf(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, v := savedSession(t, s, "small")
+	var err error
 	before, _ := os.Lstat(sessionPath(s, r.ID))
 	r.Data, r.Version = []byte(strings.Repeat("big ", 2000)), v
 	if _, v, err = s.SaveIf(ctx, r); err != nil {
@@ -172,11 +175,8 @@ func TestExpiredSessionSavedAgainStartsOver(t *testing.T) {
 func TestTornSlotLoadsThePreviousRecord(t *testing.T) {
 	s := newStore(t, t.TempDir(), filestore.Options{CleanupInterval: -1})
 	ctx := context.Background()
-	r := rec(time.Now(), "first", time.Hour)
-	_, v1, err := s.SaveIf(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, v1 := savedSession(t, s, "first")
+	var err error
 	path := sessionPath(s, r.ID)
 	whole, _ := os.ReadFile(path)
 	r.Data, r.Version = []byte("second, torn"), v1
