@@ -206,9 +206,10 @@ func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, err
 	return s.put(ctx, r, true)
 }
 
-// put stores r, on the version condition when cas is set. Room for a new
-// or growing session is reserved first (evicting others if the store is
-// at its bounds), then the record is stored under the shard's lock.
+// put stores r, on the version condition when cas is set, under the
+// shard's lock. Room for a new or growing session is reserved first; when
+// the store is at its bounds, the lock is let go while others are evicted
+// to make that room.
 func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
 		return "", 0, err
@@ -229,20 +230,22 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		data = append([]byte(nil), r.Data...)
 	}
 	size := sizeOf(cap(data), text)
-	sh.mu.RLock()
-	old, held := sh.m[k]
-	growth, added := size-old.size(held), int64(0)
-	sh.mu.RUnlock()
-	if !held {
-		added = 1
-	}
-	if err := s.reserve(growth, added, r.UserID != ""); err != nil {
-		return "", 0, err
-	}
 	s.sweep.Start()
-
 	sh.mu.Lock()
 	e, ok := sh.m[k]
+	growth, added := room(size, e, ok)
+	// The room is taken under the shard's lock when the store has it (a
+	// few atomic operations); making room evicts, which takes other
+	// shards' locks, so it is done without this one, and the session is
+	// looked up again after.
+	if !s.tryReserve(growth, added) {
+		sh.mu.Unlock()
+		if err := s.reserve(growth, added, r.UserID != ""); err != nil {
+			return "", 0, err
+		}
+		sh.mu.Lock()
+		e, ok = sh.m[k]
+	}
 	version := uint64(1)
 	if ok && now < e.expires {
 		version = e.version + 1
@@ -259,7 +262,7 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 		s.anon.Add(1) // until tied to a user below
 	}
 	// Settle the reservation with what is really replaced (the session may
-	// have changed since it was read).
+	// have changed while room was made without the lock).
 	s.bytes.Add(size - e.size(ok) - growth)
 	if ok {
 		s.count.Add(-added)
@@ -279,6 +282,15 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	s.lowerEarliest(expires)
 	s.trim(k)
 	return r.ID, version, nil
+}
+
+// room is what storing a session of size bytes over e (when ok) adds to
+// the store: bytes and sessions.
+func room(size int64, e *entry, ok bool) (bytes, sessions int64) {
+	if ok {
+		return size - e.size(true), 0
+	}
+	return size, 1
 }
 
 // putExpired is put for a record whose expiry has passed: it deletes the

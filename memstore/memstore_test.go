@@ -412,6 +412,36 @@ func BenchmarkSave(b *testing.B) {
 	}
 }
 
+// BenchmarkSaveNew stores a new session each time, into a store that
+// grows as a site's does (a create).
+func BenchmarkSaveNew(b *testing.B) {
+	s := memstore.New(memstore.Options{})
+	b.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	now := time.Now()
+	r := store.Record{Data: bytes.Repeat([]byte("d"), 100), Created: now, Expires: now.Add(time.Hour)}
+	ids := make([]string, 1<<16)
+	for i := range ids {
+		ids[i] = store.NewID()
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == len(ids) {
+			b.StopTimer()
+			_ = s.Close()
+			s = memstore.New(memstore.Options{})
+			i = 0
+			b.StartTimer()
+		}
+		r.ID = ids[i]
+		i++
+		if _, err := s.Save(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkLoadParallel(b *testing.B) {
 	s, ids := benchStore(b, 10_000)
 	ctx := context.Background()
