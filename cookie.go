@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // maxCookieLen is the size browsers guarantee for one cookie, counted over
@@ -51,8 +52,28 @@ func (m *Manager) cookieParts() cookieParts {
 // browser-session cookie, without Expires or Max-Age.
 // TestCookieLineMatchesNetHTTP holds the two equal.
 func (m *Manager) cookieLine(token string, maxAge int, expires time.Time) string {
-	var buf [512]byte // a server-side session's line fits: one allocation, the string
-	b := buf[:0]
+	// The line's length at most, with the Expires date and Max-Age at
+	// their longest for years of four digits (a longer one only grows b).
+	n := len(m.cfg.CookieName) + 1 + len(token) + len(m.parts.scope) + len(m.parts.flags) +
+		len("; Expires=") + len(http.TimeFormat) + len("; Max-Age=") + 19
+	if n <= shortLine {
+		// A server-side session's line: built on the stack, one
+		// allocation, the string.
+		var buf [shortLine]byte
+		return string(m.appendLine(buf[:0], token, maxAge, expires))
+	}
+	// A sealed cookie's line, kilobytes long: built where it stays, one
+	// allocation (appending to the stack's buffer would grow it on the
+	// heap, then copy it into the string).
+	b := m.appendLine(make([]byte, 0, n), token, maxAge, expires)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// shortLine is the longest Set-Cookie line cookieLine builds on the stack.
+const shortLine = 512
+
+// appendLine appends the Set-Cookie line of cookieLine to b.
+func (m *Manager) appendLine(b []byte, token string, maxAge int, expires time.Time) []byte {
 	b = append(b, m.cfg.CookieName...)
 	b = append(b, '=')
 	b = append(b, token...)
@@ -63,8 +84,7 @@ func (m *Manager) cookieLine(token string, maxAge int, expires time.Time) string
 		b = append(b, "; Max-Age="...)
 		b = strconv.AppendInt(b, int64(maxAge), 10)
 	}
-	b = append(b, m.parts.flags...)
-	return string(b)
+	return append(b, m.parts.flags...)
 }
 
 // expiresText is a cookie's Expires date, as http.TimeFormat writes it,
