@@ -52,7 +52,13 @@ func innermost(ctx context.Context) *reqState {
 // requestState returns m's session in the request whose context is ctx, or
 // nil outside m's middleware.
 func (m *Manager) requestState(ctx context.Context) *reqState {
-	for rs := innermost(ctx); rs != nil; rs = rs.outer {
+	return m.stateFrom(innermost(ctx))
+}
+
+// stateFrom returns m's session among inner and the sessions around it,
+// or nil.
+func (m *Manager) stateFrom(inner *reqState) *reqState {
+	for rs := inner; rs != nil; rs = rs.outer {
 		if rs.m == m {
 			return rs
 		}

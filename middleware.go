@@ -37,7 +37,8 @@ const unlockTimeout = 5 * time.Second
 // http.ResponseController keep working through the wrapped writer.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m.requestState(r.Context()) != nil {
+		outer := innermost(r.Context()) // one walk of the context for both uses
+		if m.stateFrom(outer) != nil {
 			next.ServeHTTP(w, r) // already inside this manager's middleware
 			return
 		}
@@ -59,7 +60,7 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				_ = unlock(ctx) // a lock not released expires with its lease
 			}()
 		}
-		rs := &reqState{Context: r.Context(), m: m, outer: innermost(r.Context())}
+		rs := &reqState{Context: r.Context(), m: m, outer: outer}
 		rs.st = &rs.state
 		data, err := m.load(r, rs.st)
 		if err != nil {
