@@ -158,10 +158,11 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 // Save writes r to the file of r.ID and returns r.ID as the token. An ID
 // that fails [store.ValidID] is [store.ErrInvalidID]. A record whose
 // Expires is not after the store's clock is deleted instead, and Save
-// returns ("", nil). The write is atomic: a new session's file is a
-// temporary one renamed into place, and a change goes into the file's spare
-// slot, the previous record staying whole until the new one is (see the
-// package doc). The first Save starts the background sweeper.
+// returns ("", nil). The write is atomic: a new session's file appears
+// whole or not at all (on Linux an unnamed file linked into place, elsewhere
+// a temporary one renamed into place), and a change goes into the file's
+// spare slot, the previous record staying whole until the new one is (see
+// the package doc). The first Save starts the background sweeper.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 	tok, _, err := s.put(ctx, r, false)
 	return tok, err
