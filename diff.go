@@ -2,7 +2,6 @@ package session
 
 import (
 	"bytes"
-	"reflect"
 	"slices"
 	"sync"
 
@@ -226,8 +225,3 @@ func (e *encoded) release() {
 // stored reports whether the entry under k is part of the stored session:
 // neither a handle nor a flash of FlashNow.
 func stored(k string) bool { return k != handleKey && !requestOnly(k) }
-
-// sameMap reports whether a and b are the same map (not merely equal).
-func sameMap(a, b map[string]any) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seed-699a33a2/session/internal/codec"
+	"github.com/seed-699a33a2/session/internal/mapid"
 	"github.com/seed-699a33a2/session/store"
 )
 
@@ -168,7 +169,7 @@ func stateFor(id string, data map[string]any) (*state, error) {
 // adopt makes data the session's content when it is not the request's own
 // map (a handler that built a new map and saves it).
 func (rs *reqState) adopt(data map[string]any) {
-	if sameMap(data, rs.data) {
+	if mapid.Same(data, rs.data) {
 		return
 	}
 	clear(rs.data)

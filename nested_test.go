@@ -8,6 +8,7 @@ import (
 
 	"github.com/seed-699a33a2/session"
 	"github.com/seed-699a33a2/session/internal/backends"
+	"github.com/seed-699a33a2/session/internal/mapid"
 	"github.com/seed-699a33a2/session/store/storetest"
 )
 
@@ -33,13 +34,13 @@ func TestTwoManagersNestedEachSaveTheirOwn(t *testing.T) {
 				return
 			}
 			startID, startData, err := main.Start(r)
-			if err != nil || startID != mainID || !sameMap(startData, mainData) {
+			if err != nil || startID != mainID || !mapid.Same(startData, mainData) {
 				t.Errorf("main.Start inside the middleware gave another session (err %v)", err)
 			}
-			if _, cd, _ := cart.Start(r); !sameMap(cd, cartData) {
+			if _, cd, _ := cart.Start(r); !mapid.Same(cd, cartData) {
 				t.Error("cart.Start inside the middleware gave another session")
 			}
-			if outerID != mainID || !sameMap(outer, mainData) || cartID == mainID {
+			if outerID != mainID || !mapid.Same(outer, mainData) || cartID == mainID {
 				t.Error("FromContext is not the outer manager's session")
 			}
 			n, _ := mainData["n"].(int)
@@ -65,15 +66,4 @@ func TestTwoManagersNestedEachSaveTheirOwn(t *testing.T) {
 			t.Errorf("cart store loaded %d times in 3 requests, want 2", l)
 		}
 	})
-}
-
-func sameMap(a, b map[string]any) bool {
-	const probe = "_test:probe"
-	if a == nil || b == nil {
-		return false
-	}
-	a[probe] = true
-	_, ok := b[probe]
-	delete(a, probe)
-	return ok
 }

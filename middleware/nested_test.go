@@ -10,6 +10,7 @@ import (
 
 	"github.com/seed-699a33a2/session"
 	"github.com/seed-699a33a2/session/internal/backends"
+	"github.com/seed-699a33a2/session/internal/mapid"
 	"github.com/seed-699a33a2/session/middleware"
 	"github.com/seed-699a33a2/session/store/storetest"
 )
@@ -41,12 +42,12 @@ func TestTwoManagersNestedInGin(t *testing.T) {
 					c.String(500, "session_manager is not the first manager")
 					return
 				}
-				if !sameMap(data, middleware.DataFor(c, main)) || !sameMap(middleware.Data(c), data) {
+				if !mapid.Same(data, middleware.DataFor(c, main)) || !mapid.Same(middleware.Data(c), data) {
 					c.String(500, "session is not the first manager's map")
 					return
 				}
 				cartData := middleware.DataFor(c, cart)
-				if cartData == nil || sameMap(cartData, data) {
+				if cartData == nil || mapid.Same(cartData, data) {
 					c.String(500, "DataFor(cart) is not the cart's map")
 					return
 				}
@@ -73,15 +74,4 @@ func TestTwoManagersNestedInGin(t *testing.T) {
 			}
 		})
 	}
-}
-
-func sameMap(a, b map[string]any) bool {
-	const probe = "_test:probe"
-	if a == nil || b == nil {
-		return false
-	}
-	a[probe] = true
-	_, ok := b[probe]
-	delete(a, probe)
-	return ok
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/seed-699a33a2/session"
 	sessionecho "github.com/seed-699a33a2/session/adapters/echo"
 	"github.com/seed-699a33a2/session/cookiestore"
+	"github.com/seed-699a33a2/session/internal/mapid"
 	"github.com/seed-699a33a2/session/memstore"
 	"github.com/seed-699a33a2/session/store"
 )
@@ -170,10 +171,12 @@ func (c *client) do(method, path string) (*http.Response, string) {
 	return res, string(b)
 }
 
-func (c *client) cookie() string {
+func (c *client) cookie() string { return c.cookieNamed(session.DefaultCookieName) }
+
+func (c *client) cookieNamed(name string) string {
 	req, _ := http.NewRequest("GET", c.srv.URL, nil)
 	for _, ck := range c.c.Jar.Cookies(req.URL) {
-		if ck.Name == session.DefaultCookieName {
+		if ck.Name == name {
 			return ck.Value
 		}
 	}
@@ -409,4 +412,75 @@ func TestNilManagerPanics(t *testing.T) {
 		}
 	}()
 	sessionecho.Session(nil)
+}
+
+// TestTwoManagersNestedEachSaveTheirOwn: two Session middlewares with
+// different cookie names on one route each load and save their own session
+// with their own cookie; Data, ID and the context keys are the first
+// installed manager's, DataFor and IDFor reach each.
+func TestTwoManagersNestedEachSaveTheirOwn(t *testing.T) {
+	for name, newStore := range map[string]func(cookie string) store.Store{
+		"memory": func(string) store.Store {
+			s := memstore.New(memstore.Options{})
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"cookie": func(cookie string) store.Store {
+			s, err := cookiestore.New(cookiestore.Options{Secret: []byte(secret), CookieName: cookie})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mainStore := &flakyStore{Store: newStore(session.DefaultCookieName)}
+			main, err := session.New(mainStore, session.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cartStore := &flakyStore{Store: newStore("cart")}
+			cart, err := session.New(cartStore, session.Config{CookieName: "cart"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := echo.New()
+			e.HideBanner = true
+			e.Use(sessionecho.Session(main), sessionecho.Session(cart))
+			e.GET("/", func(c echo.Context) error {
+				mainData, cartData := sessionecho.DataFor(c, main), sessionecho.DataFor(c, cart)
+				if mainData == nil || cartData == nil {
+					return c.String(http.StatusInternalServerError, "DataFor gave nil")
+				}
+				if !mapid.Same(sessionecho.Data(c), mainData) || sessionecho.ID(c) != sessionecho.IDFor(c, main) ||
+					sessionecho.Manager(c) != main || mapid.Same(cartData, mainData) || sessionecho.IDFor(c, cart) == sessionecho.ID(c) {
+					return c.String(http.StatusInternalServerError, "the context keys are not the first manager's session")
+				}
+				if _, d, _ := cart.Start(c.Request()); !mapid.Same(d, cartData) {
+					return c.String(http.StatusInternalServerError, "cart.Start gave another session")
+				}
+				n, _ := mainData["n"].(int)
+				mainData["n"] = n + 1
+				items, _ := cartData["items"].(int)
+				cartData["items"] = items + 2
+				return c.String(http.StatusOK, fmt.Sprintf("n=%d items=%d", n+1, items+2))
+			})
+			c := newClient(t, e)
+			for i := 1; i <= 3; i++ {
+				res, body := c.do("GET", "/")
+				if want := fmt.Sprintf("n=%d items=%d", i, 2*i); body != want {
+					t.Fatalf("request %d: %d %q, want %q", i, res.StatusCode, body, want)
+				}
+				if n := len(res.Header.Values("Set-Cookie")); n != 2 {
+					t.Fatalf("request %d: %d Set-Cookie lines, want 2 (one per manager): %q", i, n, res.Header.Values("Set-Cookie"))
+				}
+			}
+			if c.cookie() == "" || c.cookieNamed("cart") == "" {
+				t.Fatalf("cookies: main %q, cart %q", c.cookie(), c.cookieNamed("cart"))
+			}
+			if mainStore.saves.Load() != 3 || cartStore.saves.Load() != 3 {
+				t.Fatalf("saves: main %d, cart %d, want 3 each", mainStore.saves.Load(), cartStore.saves.Load())
+			}
+		})
+	}
 }
