@@ -17,7 +17,6 @@ type encoded struct {
 	keys    []string
 	vals    []any // vals[i] is the value encoded under keys[i]
 	ends    []int // ends[i] is where keys[i]'s entry ends in buf
-	kept    bool  // buf is referenced by a state; do not reuse it
 	cost    int64 // what decoding buf will allocate
 	// pending, when diff found nothing changed, are the loaded entries that
 	// are the encoding, put together in buf only when bytes asks for it.
@@ -107,7 +106,7 @@ func (e *encoded) bytes() []byte {
 
 // reset empties e for an encoding of n entries.
 func (e *encoded) reset(n int) {
-	e.buf, e.keys, e.vals, e.ends, e.kept = e.buf[:0], e.keys[:0], e.vals[:0], e.ends[:0], false
+	e.buf, e.keys, e.vals, e.ends = e.buf[:0], e.keys[:0], e.vals[:0], e.ends[:0]
 	e.buf = codec.AppendHeader(e.buf, n)
 	e.n, e.cost = n, 0
 }
@@ -182,13 +181,14 @@ func (e *encoded) done(err error) (*encoded, error) {
 	return e, nil
 }
 
-// entries returns each key's encoded entry, as subslices of e.buf, which
-// from now on belongs to the caller, in dst's array when it has room (the
-// entries the state held before: one allocation fewer per write).
+// entries returns each key's encoded entry, as subslices of a copy of the
+// encoding of its exact size, in dst's array when it has room (the entries
+// the state held before: one allocation fewer per write). The pooled
+// buffer stays with e for the next encoding, grown as it is: handing it to
+// the state instead would cost a new buffer per write, grown again for
+// every large session.
 func (e *encoded) entries(dst entries) entries {
-	e.bytes()
-	e.kept = true
-	return spans(dst, e.buf, e.keys, e.vals, e.ends)
+	return spans(dst, bytes.Clone(e.bytes()), e.keys, e.vals, e.ends)
 }
 
 // mergedEntries is entries for the merged encoding.
@@ -213,9 +213,6 @@ func (e *encoded) release() {
 	clear(e.vals) // hold no value of the application's after the request
 	clear(e.mergedVals)
 	e.pending = nil
-	if e.kept {
-		e.buf = make([]byte, 0, 512)
-	}
 	if cap(e.buf) > 64<<10 {
 		return // let oversized buffers go
 	}
