@@ -29,6 +29,7 @@ type reqState struct {
 
 	writer responseWriter // w points here
 	state  state          // st points here at first (Regenerate and Destroy move it)
+	vary   [1]string      // backs the response's Vary value when the middleware sets the first
 }
 
 type ctxKey struct{}

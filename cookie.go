@@ -112,7 +112,7 @@ func (m *Manager) appendExpires(b []byte, t time.Time) []byte {
 // same response, with Max-Age the whole seconds left until expires (rounded
 // up, at least 1) and a matching Expires; or, for a session the browser is
 // to drop when it closes (Config.ExpireOnClose, not RememberMe), neither.
-func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time, data map[string]any) error {
+func (m *Manager) setCookie(h http.Header, slots *headerSlots, token string, expires, now time.Time, data map[string]any) error {
 	left := expires.Sub(now)
 	maxAge := int((left + time.Second - 1) / time.Second)
 	if maxAge < 1 {
@@ -126,27 +126,28 @@ func (m *Manager) setCookie(h http.Header, token string, expires, now time.Time,
 	if len(v) > maxCookieLen {
 		return &opError{op: "save", err: ErrCookieTooLarge}
 	}
-	m.putCookie(h, v)
-	m.noCache(h)
+	m.putCookie(h, slots, v)
+	m.noCache(h, slots)
 	return nil
 }
 
 // noCache keeps shared caches from storing the response's Set-Cookie.
-func (m *Manager) noCache(h http.Header) {
+func (m *Manager) noCache(h http.Header, slots *headerSlots) {
 	if !slices.Contains(h["Cache-Control"], noCacheCookie) {
-		h.Add("Cache-Control", noCacheCookie)
+		addValue(h, "Cache-Control", noCacheCookie, slots.slot(h, "Cache-Control"))
 	}
 }
 
 // expireCookie sets a cookie that makes the browser drop the session
 // cookie, and keeps shared caches from storing it.
 func (m *Manager) expireCookie(h http.Header) {
-	m.putCookie(h, m.cookie("", -1, time.Unix(0, 0)).String())
-	m.noCache(h)
+	m.putCookie(h, nil, m.cookie("", -1, time.Unix(0, 0)).String())
+	m.noCache(h, nil)
 }
 
-// putCookie sets v as the response's one session cookie.
-func (m *Manager) putCookie(h http.Header, v string) {
+// putCookie sets v as the response's one session cookie, in slots when it
+// is the response's only cookie.
+func (m *Manager) putCookie(h http.Header, slots *headerSlots, v string) {
 	prefix := m.cfg.CookieName + "="
 	old := h["Set-Cookie"]
 	kept := old[:0]
@@ -154,6 +155,11 @@ func (m *Manager) putCookie(h http.Header, v string) {
 		if !strings.HasPrefix(c, prefix) {
 			kept = append(kept, c)
 		}
+	}
+	if len(kept) == 0 {
+		delete(h, "Set-Cookie") // this session's own cookie, set before: replaced
+		addValue(h, "Set-Cookie", v, slots.slot(h, "Set-Cookie"))
+		return
 	}
 	h["Set-Cookie"] = append(kept, v)
 }

@@ -227,7 +227,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 		m.logger().DebugContext(ctx, "session: not saved: a concurrent request destroyed or regenerated the session")
 		return nil
 	}
-	if err := m.setCookie(h, token, rec.Expires, now, data); err != nil {
+	if err := m.setCookie(h, &st.hdr, token, rec.Expires, now, data); err != nil {
 		return err
 	}
 	st.stored, st.created, st.expires, st.version = true, created, rec.Expires, version
@@ -368,7 +368,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 	case err != nil:
 		return backendErr("touch", err)
 	}
-	if err := m.setCookie(h, token, expires, now, data); err != nil {
+	if err := m.setCookie(h, &st.hdr, token, expires, now, data); err != nil {
 		return err
 	}
 	st.expires, st.version = expires, version
@@ -407,7 +407,7 @@ func (m *Manager) replace(ctx context.Context, h http.Header, st *state, data ma
 	if err != nil {
 		return backendErr("save", err)
 	}
-	if err := m.setCookie(h, token, rec.Expires, now, data); err != nil {
+	if err := m.setCookie(h, &st.hdr, token, rec.Expires, now, data); err != nil {
 		return err
 	}
 	st.whole, st.stored, st.created, st.expires, st.loaded = false, true, now, rec.Expires, enc.entries(st.loaded)

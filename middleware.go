@@ -42,8 +42,13 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // already inside this manager's middleware
 			return
 		}
+		rs := &reqState{Context: r.Context(), m: m, outer: outer}
 		if h := w.Header(); !slices.Contains(h["Vary"], "Cookie") {
-			h.Add("Vary", "Cookie")
+			var slot *[1]string
+			if len(h["Vary"]) == 0 {
+				slot = &rs.vary
+			}
+			addValue(h, "Vary", "Cookie", slot)
 		}
 		if m.cfg.Blocking != nil && m.cfg.Blocking(r) {
 			unlock, err := m.lock(r)
@@ -60,7 +65,6 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				_ = unlock(ctx) // a lock not released expires with its lease
 			}()
 		}
-		rs := &reqState{Context: r.Context(), m: m, outer: outer}
 		rs.st = &rs.state
 		data, err := m.load(r, rs.st)
 		if err != nil {

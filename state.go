@@ -62,6 +62,8 @@ type state struct {
 	// ctx is the context of the request that started the session, for the
 	// store calls of Save, Regenerate and Destroy outside the middleware.
 	ctx context.Context
+	// hdr backs the session cookie's header values (see headerSlots).
+	hdr headerSlots
 }
 
 // owns reports whether id names the session st describes.
