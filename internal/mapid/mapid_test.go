@@ -19,7 +19,7 @@ func TestSameIsIdentityNotEquality(t *testing.T) {
 	if mapid.Same(a, nil) || mapid.Same(nil, a) {
 		t.Error("a map and nil are the same")
 	}
-	if !mapid.Same(nil, nil) {
+	if !mapid.Same(map[string]any(nil), nil) {
 		t.Error("two nil maps are not the same")
 	}
 }
