@@ -240,76 +240,85 @@ func (s *Store) notFound(err error) error {
 // A slotted file with a torn slot is read again too (see rereads), then
 // taken for its whole slot's header: peek's callers either hold the
 // session's lock (no writer is at work) or only count.
-func (s *Store) peek(name string, checkFolder bool) (h header, ok bool, err error) {
+func (s *Store) peek(name string, checkFolder bool) (header, bool, error) {
+	p, _, err := reread(func() (peeked, bool, error) {
+		h, ok, torn, err := s.peekOnce(name, checkFolder)
+		return peeked{h, ok}, torn, err
+	})
+	if errors.Is(err, errNoWholeSlot) {
+		return header{}, false, nil // no session of ours
+	}
+	return p.h, p.ok, err // a slot still torn: the whole one's header
+}
+
+// peeked is one result of peekOnce.
+type peeked struct {
+	h  header
+	ok bool
+}
+
+// reread calls read, one read of a session file, until it meets neither a
+// slotted file with a torn slot (torn) nor one without a whole slot
+// (errNoWholeSlot), or rereads more times have passed, and returns the
+// last read.
+func reread[T any](read func() (T, bool, error)) (v T, torn bool, err error) {
 	for attempt := 0; ; attempt++ {
-		h, ok, err = s.peekOnce(name, checkFolder)
-		switch {
-		case errors.Is(err, errTornSlot):
-			if attempt == rereads {
-				return h, true, nil
-			}
-		case errors.Is(err, errNoWholeSlot):
-			if attempt == rereads {
-				return header{}, false, nil // no session of ours
-			}
-		default:
-			return h, ok, err
+		v, torn, err = read()
+		again := err == nil && torn || errors.Is(err, errNoWholeSlot)
+		if !again || attempt == rereads {
+			return v, torn, err
 		}
 	}
 }
 
-// errTornSlot is peekOnce's report of a slotted file with a torn slot
-// beside the whole one whose header it returns.
-var errTornSlot = errors.New("a slot is torn")
-
-func (s *Store) peekOnce(name string, checkFolder bool) (h header, ok bool, err error) {
+// peekOnce is one read of peek; torn reports a slotted file with a torn
+// slot beside the whole one whose header it returns, and errNoWholeSlot
+// one without a whole slot.
+func (s *Store) peekOnce(name string, checkFolder bool) (h header, ok, torn bool, err error) {
 	f, size, err := s.openReadable(name)
 	if errors.Is(err, errNotRegular) {
-		return header{}, false, nil // not a session: a Save replaces it
+		return header{}, false, false, nil // not a session: a Save replaces it
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		if !checkFolder {
-			return header{}, false, nil
+			return header{}, false, false, nil
 		}
-		return header{}, false, s.notFound(err)
+		return header{}, false, false, s.notFound(err)
 	}
 	if err != nil {
-		return header{}, false, err
+		return header{}, false, false, err
 	}
 	defer f.Close()
 	var fixed [headerLen]byte
 	n, err := f.ReadAt(fixed[:], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return header{}, false, err
+		return header{}, false, false, err
 	}
 	if isSlotted(fixed[:n]) {
 		b, err := readAll(f, size)
 		if err != nil {
-			return header{}, false, err
+			return header{}, false, false, err
 		}
 		v, err := decodeSlotted(b)
-		switch {
-		case errors.Is(err, errNoWholeSlot):
-			return header{}, false, err // read again
-		case err == nil && v.torn:
-			return v.h, true, errTornSlot // read again
+		if errors.Is(err, errNoWholeSlot) {
+			return header{}, false, false, err
 		}
-		return v.h, err == nil, nil
+		return v.h, err == nil, v.torn, nil
 	}
 	h, err = decodeHeader(fixed[:n])
 	if err != nil {
-		return header{}, false, nil
+		return header{}, false, false, nil
 	}
 	// The texts follow the fixed part: read just them.
 	b := make([]byte, h.size)
 	copy(b, fixed[:n])
 	if n < h.size {
 		if _, err := f.ReadAt(b[n:], int64(n)); err != nil {
-			return header{}, false, nil // cut short: no session of ours
+			return header{}, false, false, nil // cut short: no session of ours
 		}
 	}
 	h.texts(b)
-	return h, true, nil
+	return h, true, false, nil
 }
 
 // rereads is how many times a slotted file with a torn slot is read again
@@ -328,27 +337,29 @@ var errCorruptFile = errors.New("damaged session file")
 // caller that does not hold the session's lock (see rereads). A file that
 // does not decode is an error wrapping errCorruptFile and the reason.
 func (s *Store) readDecoded(name string) (header, []byte, error) {
-	for attempt := 0; ; attempt++ {
+	d, torn, err := reread(func() (decoded, bool, error) {
 		h, data, torn, err := s.readDecodedOnce(name)
-		switch {
-		case err == nil && !torn:
-			return h, data, nil
-		case err == nil && attempt == rereads:
-			// Still torn: a writer was killed mid-write, or writers keep
-			// coming. Under the lock no write is under way: the whole slot
-			// is then the newest record.
-			unlock, err := s.lockSession(name)
-			if err != nil {
-				return header{}, nil, err
-			}
-			defer unlock()
-			h, data, _, err := s.readDecodedOnce(name)
-			return h, data, err
-		case err == nil:
-		case !errors.Is(err, errNoWholeSlot) || attempt == rereads:
+		return decoded{h, data}, torn, err
+	})
+	if err == nil && torn {
+		// Still torn: a writer was killed mid-write, or writers keep
+		// coming. Under the lock no write is under way: the whole slot is
+		// then the newest record.
+		unlock, err := s.lockSession(name)
+		if err != nil {
 			return header{}, nil, err
 		}
+		defer unlock()
+		h, data, _, err := s.readDecodedOnce(name)
+		return h, data, err
 	}
+	return d.h, d.data, err
+}
+
+// decoded is one result of readDecodedOnce.
+type decoded struct {
+	h    header
+	data []byte
 }
 
 // readDecodedOnce is one read of readDecoded; torn reports a slotted file
