@@ -49,11 +49,12 @@ for t in "${targets[@]}"; do
     continue
   fi
   # go test reports "context deadline exceeded" when FUZZTIME runs out
-  # while it is still replaying the corpus (a busy machine, a large cached
-  # corpus): no input failed. Try once more; a real failure always names
-  # the input it wrote.
+  # while it is still busy: replaying the corpus (a busy machine, a large
+  # cached corpus), or minimizing a new interesting input when time is up.
+  # No input failed then. Try once more; a real failure always names the
+  # input it wrote.
   if ! grep -q 'Failing input written' "$out" && grep -q 'context deadline exceeded' "$out"; then
-    log "$name: time ran out before fuzzing began (no failing input); running it again"
+    log "$name: time ran out while go test was still busy (no failing input); running it again"
     fuzz "$pkg" "$name" && continue
   fi
   failed+=("$name ($pkg)")
