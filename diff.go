@@ -18,6 +18,9 @@ type encoded struct {
 	vals    []any // vals[i] is the value encoded under keys[i]
 	ends    []int // ends[i] is where keys[i]'s entry ends in buf
 	cost    int64 // what decoding buf will allocate
+	// copied is the exact-size copy of the encoding that exact made, or
+	// nil: what the state (and a store.Sharer) keeps.
+	copied []byte
 	// pending, when diff found nothing changed, are the loaded entries that
 	// are the encoding, put together in buf only when bytes asks for it.
 	pending entries
@@ -44,7 +47,7 @@ var encodedPool = sync.Pool{New: func() any { return &encoded{buf: make([]byte, 
 func diff(data map[string]any, st *state) (*encoded, error) {
 	e := encodedPool.Get().(*encoded)
 	e.merged, e.mergedKeys, e.mergedVals, e.mergedEnds = nil, nil, nil, nil
-	e.pending = nil
+	e.pending, e.copied = nil, nil
 	if st.stored && len(data) == len(st.loaded) {
 		unchanged, gone, err := e.sameAsLoaded(data, st)
 		switch {
@@ -181,14 +184,23 @@ func (e *encoded) done(err error) (*encoded, error) {
 	return e, nil
 }
 
-// entries returns each key's encoded entry, as subslices of a copy of the
-// encoding of its exact size, in dst's array when it has room (the entries
-// the state held before: one allocation fewer per write). The pooled
-// buffer stays with e for the next encoding, grown as it is: handing it to
-// the state instead would cost a new buffer per write, grown again for
-// every large session.
+// entries returns each key's encoded entry, as subslices of exact, in
+// dst's array when it has room (the entries the state held before: one
+// allocation fewer per write).
 func (e *encoded) entries(dst entries) entries {
-	return spans(dst, bytes.Clone(e.bytes()), e.keys, e.vals, e.ends)
+	return spans(dst, e.exact(), e.keys, e.vals, e.ends)
+}
+
+// exact returns a copy of the encoding of its exact size, made once per
+// encoding, which nothing changes after: the state keeps it, and a
+// store.Sharer may keep the same bytes. The pooled buffer stays with e for
+// the next encoding, grown as it is: handing it to the state instead would
+// cost a new buffer per write, grown again for every large session.
+func (e *encoded) exact() []byte {
+	if e.copied == nil {
+		e.copied = bytes.Clone(e.bytes())
+	}
+	return e.copied
 }
 
 // mergedEntries is entries for the merged encoding.
@@ -212,7 +224,7 @@ func spans(dst entries, buf []byte, keys []string, vals []any, ends []int) entri
 func (e *encoded) release() {
 	clear(e.vals) // hold no value of the application's after the request
 	clear(e.mergedVals)
-	e.pending = nil
+	e.pending, e.copied = nil, nil
 	if cap(e.buf) > 64<<10 {
 		return // let oversized buffers go
 	}

@@ -78,7 +78,7 @@ func (m *Manager) open(ctx context.Context, token string, st *state) (map[string
 		return nil, nil
 	}
 	t0 := m.begin()
-	rec, err := m.store.Load(ctx, token)
+	rec, err := m.loadShared(ctx, token)
 	m.observe(ctx, "load", t0, len(rec.Data), err)
 	switch {
 	case errors.Is(err, store.ErrCorrupt):
@@ -111,6 +111,17 @@ func (m *Manager) open(ctx context.Context, token string, st *state) (map[string
 	*st = state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain,
 		agedMoved: moved, agedDropped: dropped}
 	return data, nil
+}
+
+// loadShared loads the record token names, with its data shared with the
+// store when the store can (store.Sharer): nothing here ever changes a
+// loaded record's bytes, and the values decoded from them do not alias
+// them where they could be changed ([]byte values are copies).
+func (m *Manager) loadShared(ctx context.Context, token string) (store.Record, error) {
+	if sh, ok := m.store.(store.Sharer); ok {
+		return sh.LoadShared(ctx, token)
+	}
+	return m.store.Load(ctx, token)
 }
 
 // Save stores the session's data and sets the cookie on w.
@@ -216,7 +227,11 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 	if !st.created.IsZero() {
 		created = st.created
 	}
-	rec := m.record(st.id, m.seal(st.id, enc.buf), created, m.expiry(data, created, now), data)
+	plain := enc.buf
+	if _, ok := m.store.(store.Sharer); ok {
+		plain = enc.exact() // kept by the store as by the state: one copy for both
+	}
+	rec := m.record(st.id, m.seal(st.id, plain), created, m.expiry(data, created, now), data)
 	rec.Version = st.version
 	token, version, stored, err := m.put(ctx, rec, st, data, enc)
 	if err != nil {
@@ -255,7 +270,7 @@ func (m *Manager) put(ctx context.Context, rec store.Record, st *state, data map
 	merged := false
 	for attempt := 0; ; attempt++ {
 		t0 := m.begin()
-		token, version, err := sw.SaveIf(ctx, rec)
+		token, version, err := saveIf(ctx, sw, rec)
 		m.observe(ctx, "save", t0, len(rec.Data), err)
 		switch {
 		case err == nil && merged:
@@ -276,6 +291,16 @@ func (m *Manager) put(ctx context.Context, rec store.Record, st *state, data map
 		}
 		merged = true
 	}
+}
+
+// saveIf is sw.SaveIf(ctx, rec), or SaveIfShared when the store shares
+// (store.Sharer): put's rec.Data is never changed after the save (an exact
+// copy of the encoding, a merged one or a sealed one, made for the save).
+func saveIf(ctx context.Context, sw store.Swapper, rec store.Record) (string, uint64, error) {
+	if sh, ok := sw.(store.Sharer); ok {
+		return sh.SaveIfShared(ctx, rec)
+	}
+	return sw.SaveIf(ctx, rec)
 }
 
 // merge reloads the record a concurrent request stored and applies this

@@ -10,7 +10,12 @@
 // A [Store] is safe for concurrent use by multiple goroutines. Save copies
 // the caller's data in and Load copies it out, so a handler can never reach
 // the store's memory, and concurrent requests on one session never share
-// a map (no "concurrent map writes").
+// a map (no "concurrent map writes"). The manager, which never changes
+// encoded data, uses [Store.LoadShared] and [Store.SaveIfShared]
+// ([store.Sharer]) instead: a stored record's bytes are never changed in
+// place (a save replaces them), so the store and the requests reading a
+// session can share them, and the values decoded from them are still the
+// requests' own (strings are immutable and []byte values are copied).
 // The raw session ID is never kept: entries are keyed by [store.HashIDBytes].
 //
 // # Design

@@ -98,6 +98,7 @@ var (
 	_ store.Store     = (*Store)(nil)
 	_ store.Toucher   = (*Store)(nil)
 	_ store.Swapper   = (*Store)(nil)
+	_ store.Sharer    = (*Store)(nil)
 	_ store.Locker    = (*Store)(nil)
 	_ store.UserIndex = (*Store)(nil)
 	_ store.Lister    = (*Store)(nil)
@@ -151,18 +152,35 @@ func (s *Store) shardFor(k *key) *shard {
 
 // record returns e as a Record (without its ID), with a copy of its data.
 func (e *entry) record() store.Record {
-	r := store.Record{Created: nanotime.To(e.created), Expires: nanotime.To(e.expires), Version: e.version,
-		UserID: e.userID, IPAddress: e.ip, UserAgent: e.ua}
-	if len(e.data) > 0 {
-		r.Data = append([]byte(nil), e.data...)
+	r := e.shared()
+	if len(r.Data) > 0 {
+		r.Data = append([]byte(nil), r.Data...)
 	}
 	return r
+}
+
+// shared returns e as a Record (without its ID) whose Data is e's own. No
+// entry's data is ever changed in place: a save replaces the slice.
+func (e *entry) shared() store.Record {
+	return store.Record{Data: e.data, Created: nanotime.To(e.created), Expires: nanotime.To(e.expires), Version: e.version,
+		UserID: e.userID, IPAddress: e.ip, UserAgent: e.ua}
 }
 
 // Load returns the session with the given token (its ID). A token that is
 // not a valid ID, is unknown or has expired is [store.ErrNotFound]. The
 // returned Data is a copy. Load takes only its shard's read lock.
 func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
+	return s.load(ctx, token, (*entry).record)
+}
+
+// LoadShared is Load without the copy: Data is the store's own, which the
+// caller must never change. It implements [store.Sharer].
+func (s *Store) LoadShared(ctx context.Context, token string) (store.Record, error) {
+	return s.load(ctx, token, (*entry).shared)
+}
+
+// load is Load, the session's record made by rec under the read lock.
+func (s *Store) load(ctx context.Context, token string, rec func(*entry) store.Record) (store.Record, error) {
 	if ok, err := store.Guard(ctx, driver, token, store.ErrNotFound); !ok {
 		return store.Record{}, err
 	}
@@ -175,7 +193,7 @@ func (s *Store) Load(ctx context.Context, token string) (store.Record, error) {
 		sh.mu.RUnlock()
 		return store.Record{}, store.ErrNotFound
 	}
-	r := e.record()
+	r := rec(e)
 	e.touch(now)
 	sh.mu.RUnlock()
 	r.ID = token
@@ -195,7 +213,7 @@ func (e *entry) touch(now int64) {
 // is not after the store's clock is deleted instead, and Save returns ("",
 // nil). The first Save starts the background sweeper.
 func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
-	tok, _, err := s.put(ctx, r, false)
+	tok, _, err := s.put(ctx, r, false, false)
 	return tok, err
 }
 
@@ -203,14 +221,21 @@ func (s *Store) Save(ctx context.Context, r store.Record) (string, error) {
 // no live session under r.ID); otherwise it stores nothing and returns
 // [store.ErrConflict]. It implements [store.Swapper].
 func (s *Store) SaveIf(ctx context.Context, r store.Record) (string, uint64, error) {
-	return s.put(ctx, r, true)
+	return s.put(ctx, r, true, false)
+}
+
+// SaveIfShared is SaveIf keeping r.Data itself rather than a copy: the
+// caller must never change it afterwards. It implements [store.Sharer].
+// The store's budget counts the slice's capacity, which it keeps alive.
+func (s *Store) SaveIfShared(ctx context.Context, r store.Record) (string, uint64, error) {
+	return s.put(ctx, r, true, true)
 }
 
 // put stores r, on the version condition when cas is set, under the
-// shard's lock. Room for a new or growing session is reserved first; when
-// the store is at its bounds, the lock is let go while others are evicted
-// to make that room.
-func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint64, error) {
+// shard's lock; r.Data itself when share is set, else a copy. Room for a
+// new or growing session is reserved first; when the store is at its
+// bounds, the lock is let go while others are evicted to make that room.
+func (s *Store) put(ctx context.Context, r store.Record, cas, share bool) (string, uint64, error) {
 	if ok, err := store.Guard(ctx, driver, r.ID, store.ErrInvalidID); !ok {
 		return "", 0, err
 	}
@@ -225,9 +250,9 @@ func (s *Store) put(ctx context.Context, r store.Record, cas bool) (string, uint
 	if size := sizeOf(len(r.Data), text); s.maxBytes > 0 && size > s.maxBytes {
 		return "", 0, tooLarge(size, s.maxBytes)
 	}
-	var data []byte
-	if len(r.Data) > 0 {
-		data = append([]byte(nil), r.Data...)
+	data := r.Data
+	if !share && len(data) > 0 {
+		data = append([]byte(nil), data...)
 	}
 	size := sizeOf(cap(data), text)
 	s.sweep.Start()

@@ -36,7 +36,7 @@ func newStore(t testing.TB, opts memstore.Options) *memstore.Store {
 
 // memAbilities are the optional abilities the driver declares to the conformance
 // suite: exactly those it implements.
-const memAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune
+const memAbilities = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune | storetest.Share
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {

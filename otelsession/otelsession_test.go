@@ -308,6 +308,15 @@ func (s *conflictOnce) SaveIf(ctx context.Context, r store.Record) (string, uint
 	return s.Store.SaveIf(ctx, r)
 }
 
+// SaveIfShared is what the manager calls on a store.Sharer: without it,
+// the embedded memstore's would bypass SaveIf.
+func (s *conflictOnce) SaveIfShared(ctx context.Context, r store.Record) (string, uint64, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		return "", 0, store.ErrConflict
+	}
+	return s.Store.SaveIfShared(ctx, r)
+}
+
 // TestLateChangeIsCountedWithoutDurationOrError: a change after the
 // response started is counted under op and outcome late_change, with no
 // duration sample and no entry in the errors counter.
@@ -364,10 +373,26 @@ type failing struct {
 }
 
 func (s *failing) Load(ctx context.Context, token string) (store.Record, error) {
-	if s.down.Load() {
-		return store.Record{}, fmt.Errorf("%w: connection refused", store.ErrBackend)
+	if err := s.err(); err != nil {
+		return store.Record{}, err
 	}
 	return s.Store.Load(ctx, token)
+}
+
+// LoadShared fails as Load does: it is what the manager calls on a
+// store.Sharer.
+func (s *failing) LoadShared(ctx context.Context, token string) (store.Record, error) {
+	if err := s.err(); err != nil {
+		return store.Record{}, err
+	}
+	return s.Store.LoadShared(ctx, token)
+}
+
+func (s *failing) err() error {
+	if s.down.Load() {
+		return fmt.Errorf("%w: connection refused", store.ErrBackend)
+	}
+	return nil
 }
 
 func TestBackendErrorAndLockTimeout(t *testing.T) {

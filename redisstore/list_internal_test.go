@@ -17,16 +17,16 @@ import (
 // Cluster (SCAN on every master, one at a time), written with pipelines of
 // SET in the store's own format.
 func TestListStreams(t *testing.T) {
-	for name, client := range map[string]func() redis.UniversalClient{
-		"Single": func() redis.UniversalClient {
+	for name, client := range map[string]func(t *testing.T) redis.UniversalClient{
+		"Single": func(t *testing.T) redis.UniversalClient {
 			return redis.NewClient(&redis.Options{Addr: testenv.Require(t, testenv.RedisAddr)})
 		},
-		"Cluster": func() redis.UniversalClient {
+		"Cluster": func(t *testing.T) redis.UniversalClient {
 			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(testenv.Require(t, testenv.RedisClusterAddrs), ",")})
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := client()
+			c := client(t)                  // t: a missing backend skips (or fails) this subtest, not its parent
 			t.Cleanup(func() { c.Close() }) // after the keys are deleted: cleanups run last first
 			prefix := "liststreams:" + store.NewID()[:8] + ":"
 			s := New(c, Options{Prefix: prefix})

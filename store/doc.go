@@ -6,8 +6,10 @@
 // interfaces that the manager discovers by type assertion, the way net/http
 // discovers [net/http.Flusher]: [Toucher] extends an expiry without
 // rewriting the data, [Swapper] saves only when nobody saved since the load
-// (so that the manager can merge concurrent requests), [Pruner] removes
-// expired records on demand, and [io.Closer] stops background work.
+// (so that the manager can merge concurrent requests), [Sharer] loads and
+// saves without copying the data (stores in the process's memory),
+// [Pruner] removes expired records on demand, and [io.Closer] stops
+// background work.
 //
 // # Tokens and IDs
 //

@@ -9,7 +9,8 @@ import (
 //
 // Stores treat Data as opaque bytes: the manager encodes and decodes it.
 // A store copies Data on Save and returns a slice it no longer uses from
-// Load, so neither side aliases the other's memory.
+// Load, so neither side aliases the other's memory (only [Sharer]'s
+// methods share it, with callers that never change it).
 type Record struct {
 	// ID is the session ID (see ValidID). Load fills it in.
 	ID string
@@ -88,6 +89,28 @@ type Swapper interface {
 	// record whose Expires is not in the future is deleted instead, under
 	// the same condition, and the token is "".
 	SaveIf(ctx context.Context, r Record) (token string, version uint64, err error)
+}
+
+// Sharer is implemented by stores that keep records in the process's own
+// memory and never change a record's bytes once they hold them (the
+// memory store). Its methods are Load and SaveIf without the copies of
+// Data that Record's contract asks for, for callers that never change
+// Data either: the manager, whose encodings are immutable once made,
+// saves with one copy of a session's bytes fewer and reads with one fewer.
+// A store that has to copy or serialize Data anyway gains nothing from it.
+//
+// As with io.ReaderFrom, embedding passes the ability on: a type that
+// embeds a Sharer to change its Load or SaveIf (to add faults, logging or
+// metrics) must change LoadShared and SaveIfShared the same way, since a
+// caller that finds them calls them instead.
+type Sharer interface {
+	Swapper
+	// LoadShared is Load, except that Data may be the store's own bytes,
+	// which later loads return too: the caller must never change them.
+	LoadShared(ctx context.Context, token string) (Record, error)
+	// SaveIfShared is SaveIf, except that the store may keep r.Data
+	// itself: the caller must never change it afterwards.
+	SaveIfShared(ctx context.Context, r Record) (token string, version uint64, err error)
 }
 
 // Locker is implemented by stores that can make requests on one session

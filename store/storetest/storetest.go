@@ -72,6 +72,7 @@ const (
 	List                              // store.Lister
 	Count                             // store.Counter
 	Prune                             // store.Pruner
+	Share                             // store.Sharer
 
 	// None declares that the store has no optional ability (the cookie
 	// store): zero Abilities means "not declared".
@@ -91,6 +92,7 @@ var abilities = []struct {
 	{List, "List (store.Lister)", func(s store.Store) bool { _, ok := s.(store.Lister); return ok }},
 	{Count, "Count (store.Counter)", func(s store.Store) bool { _, ok := s.(store.Counter); return ok }},
 	{Prune, "Prune (store.Pruner)", func(s store.Store) bool { _, ok := s.(store.Pruner); return ok }},
+	{Share, "Share (store.Sharer)", func(s store.Store) bool { _, ok := s.(store.Sharer); return ok }},
 }
 
 // String names the abilities in a, such as "Touch (store.Toucher), Count
@@ -206,6 +208,8 @@ var cases = []testCase{
 	{"SaveIfDeletedStaysDeleted", "SaveIf over a deleted record is ErrConflict: it never brings the record back", CompareAndSet, (*suite).saveIfDeleted},
 	{"SaveIfExpired", "SaveIf with a past expiry deletes; an expired record counts as none", CompareAndSet, (*suite).saveIfExpired},
 	{"SaveIfRace", "of writers racing with one version, exactly one wins", CompareAndSet, (*suite).saveIfRace},
+	{"SharedRoundTrip", "LoadShared and SaveIfShared are Load and SaveIf: the same records, versions, conflicts and misses", Share, (*suite).sharedRoundTrip},
+	{"SharedBytesNeverChange", "the store never changes bytes it shares, and Load still copies them", Share, (*suite).sharedBytesNeverChange},
 	{"UserSessions", "UserSessions lists exactly the live sessions tied to a user, with their IP address and user agent and without IDs; DeleteUserSession ends one only for its user", UserIndex, (*suite).userSessions},
 	{"List", "List calls fn once with each live session, its handle and its record without the ID, and stops when fn returns false; DeleteHandle ends one", List, (*suite).list},
 	{"Count", "Count counts each live record once", Count, (*suite).count},

@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // all is every ability the memory store has.
-const all = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune
+const all = storetest.Touch | storetest.CompareAndSet | storetest.Lock | storetest.UserIndex | storetest.List | storetest.Count | storetest.Prune | storetest.Share
 
 func newMem(now func() time.Time) (store.Store, error) {
 	return memstore.New(memstore.Options{Now: now}), nil
@@ -99,5 +100,43 @@ func TestFailuresQuoteTheirRule(t *testing.T) {
 	want := `RoundTrip: rule "Load returns what Save stored: the data, the creation time and the expiry; a server-side store's token is the ID": Data = ""`
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("the failure does not quote the rule:\n%v", err)
+	}
+}
+
+// scribbler shares its records' bytes and then writes over the last ones
+// it shared when a record is deleted, as a store that reuses its buffers
+// would.
+type scribbler struct {
+	*memstore.Store
+	mu   sync.Mutex
+	last []byte
+}
+
+func (s *scribbler) LoadShared(ctx context.Context, token string) (store.Record, error) {
+	r, err := s.Store.LoadShared(ctx, token)
+	s.mu.Lock()
+	s.last = r.Data
+	s.mu.Unlock()
+	return r, err
+}
+
+func (s *scribbler) Delete(ctx context.Context, id string) error {
+	s.mu.Lock()
+	for i := range s.last {
+		s.last[i] = '#'
+	}
+	s.mu.Unlock()
+	return s.Store.Delete(ctx, id)
+}
+
+// TestSharerThatChangesSharedBytesFails: a store that changes bytes it
+// shared fails the suite, on the rule that sharing relies on.
+func TestSharerThatChangesSharedBytesFails(t *testing.T) {
+	err := storetest.TestStore(func(now func() time.Time) (store.Store, error) {
+		return &scribbler{Store: memstore.New(memstore.Options{Now: now})}, nil
+	}, storetest.Options{Abilities: all})
+	want := `SharedBytesNeverChange: rule "the store never changes bytes it shares, and Load still copies them"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("a store that writes over shared bytes: %v; want a failure quoting %q", err, want)
 	}
 }
