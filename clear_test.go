@@ -3,10 +3,8 @@ package session_test
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/seed-699a33a2/session"
@@ -131,29 +129,14 @@ func TestClearKeepsAConcurrentRequestsAddition(t *testing.T) {
 		c.get("/set?a=1&b=2")
 		cookie := &http.Cookie{Name: m.Config().CookieName, Value: c.cookieValue(m.Config().CookieName)}
 
-		started, proceed := make(chan struct{}), make(chan struct{})
-		slow := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, data, _ := m.Start(r)
-			close(started)
-			<-proceed
+		rec := aroundAnother(m, cookie, func() {
+			if r := c.get("/set?x=added"); r.status != 200 {
+				t.Errorf("concurrent request: %d %q", r.status, r.body)
+			}
+		}, func(data map[string]any) {
 			clear(data)
 			data["c"] = "3"
-		}))
-		var wg sync.WaitGroup
-		wg.Add(1)
-		rec := httptest.NewRecorder()
-		go func() {
-			defer wg.Done()
-			r := httptest.NewRequest("GET", "/", nil)
-			r.AddCookie(cookie)
-			slow.ServeHTTP(rec, r)
-		}()
-		<-started
-		if r := c.get("/set?x=added"); r.status != 200 {
-			t.Fatalf("concurrent request: %d %q", r.status, r.body)
-		}
-		close(proceed)
-		wg.Wait()
+		})
 		if rec.Code != 200 {
 			t.Fatalf("clearing request: %d %q", rec.Code, rec.Body)
 		}

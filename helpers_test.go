@@ -201,3 +201,30 @@ func memStore(t *testing.T) store.Store {
 	t.Helper()
 	return backends.All(testSecret, session.DefaultCookieName)[0].New(t, time.Now)
 }
+
+// aroundAnother serves a request carrying cookie through m's middleware
+// whose handler loads the session, waits while meanwhile runs (another
+// request saving the same session, so that this one's save conflicts and
+// merges), then changes its map with change. It returns the response.
+func aroundAnother(m *session.Manager, cookie *http.Cookie, meanwhile func(), change func(map[string]any)) *httptest.ResponseRecorder {
+	started, proceed := make(chan struct{}), make(chan struct{})
+	slow := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, data, _ := m.Start(r)
+		close(started)
+		<-proceed
+		change(data)
+	}))
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(cookie)
+		slow.ServeHTTP(rec, r)
+	}()
+	<-started
+	meanwhile()
+	close(proceed)
+	<-done
+	return rec
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -106,25 +105,8 @@ func TestSharedBytesAreNeverChanged(t *testing.T) {
 	// A request that loads, waits while another one saves, then changes a
 	// key: its save conflicts and merges.
 	cookie := &http.Cookie{Name: m.Config().CookieName, Value: c.cookieValue(m.Config().CookieName)}
-	started, proceed := make(chan struct{}), make(chan struct{})
-	slow := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, data, _ := m.Start(r)
-		close(started)
-		<-proceed
-		data["slow"] = "yes"
-	}))
-	done := make(chan *httptest.ResponseRecorder)
-	go func() {
-		r := httptest.NewRequest("GET", "/", nil)
-		r.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		slow.ServeHTTP(rec, r)
-		done <- rec
-	}()
-	<-started
-	c.get("/set?fast=yes")
-	close(proceed)
-	if rec := <-done; rec.Code != http.StatusOK {
+	rec := aroundAnother(m, cookie, func() { c.get("/set?fast=yes") }, func(data map[string]any) { data["slow"] = "yes" })
+	if rec.Code != http.StatusOK {
 		t.Fatalf("the slow request: %d %q", rec.Code, rec.Body)
 	}
 
