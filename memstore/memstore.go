@@ -63,8 +63,9 @@ type Options struct {
 }
 
 // Store is an in-memory session store. It implements [store.Store],
-// [store.Toucher], [store.Swapper], [store.Locker], [store.UserIndex],
-// [store.Lister], [store.Counter], [store.Pruner] and [io.Closer].
+// [store.Toucher], [store.Swapper], [store.Sharer], [store.Locker],
+// [store.UserIndex], [store.Lister], [store.Counter], [store.Pruner] and
+// [io.Closer].
 //
 // A Store is safe for concurrent use by multiple goroutines. Create one
 // with [New]; the zero value is not usable.
