@@ -21,7 +21,8 @@ import (
 //	commit    diff the map against what was loaded, then one of
 //	            nothing   a fresh session left empty, or nothing changed and no touch due
 //	            touch     nothing changed, a touch is due: move the expiry
-//	            write     something changed: SaveIf over the loaded version;
+//	            write     something changed: SaveIf over the loaded version
+//	                      (with the loaded record's Stamp, a hint for the store);
 //	                      on a conflict, merge into the current record and write again
 //	            replace   a map without its handle (outside the middleware):
 //	                      Save it over the record, or Delete the record when empty
@@ -108,7 +109,7 @@ func (m *Manager) open(ctx context.Context, token string, st *state) (map[string
 	}
 	raw = raw.indexed()
 	moved, dropped := ageFlashes(data, &raw)
-	*st = state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain,
+	*st = state{id: rec.ID, stored: true, loaded: raw, version: rec.Version, stamp: rec.Stamp, created: rec.Created, expires: rec.Expires, ctx: ctx, reseal: plain,
 		agedMoved: moved, agedDropped: dropped}
 	return data, nil
 }
@@ -232,7 +233,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 		plain = enc.exact() // kept by the store as by the state: one copy for both
 	}
 	rec := m.record(st.id, m.seal(st.id, plain), created, m.expiry(data, created, now), data)
-	rec.Version = st.version
+	rec.Version, rec.Stamp = st.version, st.stamp
 	token, version, stored, err := m.put(ctx, rec, st, data, enc)
 	if err != nil {
 		return err
@@ -245,7 +246,7 @@ func (m *Manager) write(ctx context.Context, h http.Header, st *state, data map[
 	if err := m.setCookie(h, &st.hdr, token, rec.Expires, now, data); err != nil {
 		return err
 	}
-	st.stored, st.created, st.expires, st.version = true, created, rec.Expires, version
+	st.stored, st.created, st.expires, st.version, st.stamp = true, created, rec.Expires, version, ""
 	st.loaded, st.agedMoved, st.agedDropped, st.reseal = stored, nil, nil, false
 	return nil
 }
@@ -326,7 +327,7 @@ func (m *Manager) merge(ctx context.Context, rec *store.Record, st *state, data 
 	if err := m.checkSize(len(enc.merged), " after merging a concurrent request"); err != nil {
 		return false, err
 	}
-	rec.Data, rec.Version, rec.Created = m.seal(rec.ID, enc.merged), cur.Version, cur.Created
+	rec.Data, rec.Version, rec.Created, rec.Stamp = m.seal(rec.ID, enc.merged), cur.Version, cur.Created, cur.Stamp
 	rec.UserID, rec.IPAddress, rec.UserAgent = signIn(data)
 	return false, nil
 }
@@ -371,7 +372,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 	rec := store.Record{}
 	if _, ok := m.store.(store.Toucher); !ok { // a touch by a rewrite
 		rec = m.record(st.id, m.seal(st.id, enc.bytes()), st.created, expires, data)
-		rec.Version = st.version
+		rec.Version, rec.Stamp = st.version, st.stamp
 	}
 	t0 := m.begin()
 	var err error
@@ -396,7 +397,7 @@ func (m *Manager) touch(ctx context.Context, h http.Header, st *state, data map[
 	if err := m.setCookie(h, &st.hdr, token, expires, now, data); err != nil {
 		return err
 	}
-	st.expires, st.version = expires, version
+	st.expires, st.version, st.stamp = expires, version, ""
 	return nil
 }
 

@@ -46,6 +46,10 @@ type state struct {
 	loaded entries
 	// version is the stored record's version (stores with store.Swapper).
 	version uint64
+	// stamp is the loaded record's store.Record.Stamp, passed back to
+	// SaveIf while that record is the stored one; cleared by a write or a
+	// touch, after which the store has other bytes.
+	stamp string
 	// agedMoved and agedDropped are what flash aging did at Start, replayed
 	// on the current record when a concurrent request saved first: the
 	// flash names moved from "new" to "now", and the "now" keys dropped.

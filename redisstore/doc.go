@@ -43,7 +43,16 @@
 //     clock); anything else counts as no record. The script reads only the
 //     old value's header and user ID (GETRANGE). A creation (expected
 //     version 0) is one SET with NX and PXAT instead, and runs the script
-//     only when a key is already there;
+//     only when a key is already there. On a server whose SET takes IFEQ
+//     (Valkey 8.1 and later) the change of a loaded record is one SET with
+//     IFEQ and the value Load read ([store.Record.Stamp]) instead: bytes
+//     equal to the loaded ones hold the loaded version and expiry, so it
+//     stores exactly where the script would, without a script; when it
+//     stores nothing (another request wrote, a Touch moved the expiry,
+//     the key is gone) the script decides as before, a second round trip
+//     on that path only. A server whose SET refuses the option (Redis 7
+//     answers a syntax error) is told apart by that first refusal, and
+//     the Store runs the script from then on;
 //   - Load is one GET: the value's header holds the expiry (a value written
 //     by an earlier release, without it, costs one PEXPIRETIME more);
 //   - Touch is one EVALSHA of a script that runs PEXPIREAT, writes the same
@@ -63,7 +72,9 @@
 // EVALSHA (a script that DELs the key and says whose it was).
 //
 // Expiry times are kept to the millisecond. The driver needs Redis 7.0 or
-// later (PEXPIRETIME, PEXPIREAT NX and GT) and never uses the KEYS command.
+// later (PEXPIRETIME, PEXPIREAT NX and GT), or Valkey, and never uses the
+// KEYS command. Its tests run on Redis 7.0 (single, Cluster, Sentinel) and
+// on Valkey 8.1.
 //
 // # A user's sessions
 //

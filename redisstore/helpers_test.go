@@ -25,11 +25,21 @@ var backends = []struct {
 	{"Single", singleClient},
 	{"Cluster", clusterClient},
 	{"Sentinel", sentinelClient},
+	{"Valkey", valkeyClient},
 }
 
 func singleClient(t *testing.T) redis.UniversalClient {
 	t.Helper()
 	addr := testenv.Require(t, testenv.RedisAddr)
+	return closeLater(t, redis.NewClient(&redis.Options{Addr: addr}))
+}
+
+// valkeyClient is a single Valkey 8.1 server: the server whose SET takes
+// IFEQ, so that SaveIf's conditional SET runs where the others run the
+// compare-and-set script.
+func valkeyClient(t *testing.T) redis.UniversalClient {
+	t.Helper()
+	addr := testenv.Require(t, testenv.ValkeyAddr)
 	return closeLater(t, redis.NewClient(&redis.Options{Addr: addr}))
 }
 

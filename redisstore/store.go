@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,6 +41,9 @@ type Store struct {
 	client      redis.UniversalClient
 	prefix      string
 	closeClient bool
+	// ifeq is what the Store learnt of the server's SET ... IFEQ
+	// (ifeqUntried, ifeqWorks, ifeqMissing; see setIfEqual).
+	ifeq atomic.Int32
 }
 
 var (
@@ -307,6 +311,7 @@ func (s *Store) record(get *redis.StringCmd, ttl *redis.DurationCmd, now time.Ti
 		UserID:    v.user,
 		IPAddress: v.ip,
 		UserAgent: v.ua,
+		Stamp:     val, // for SaveIf's SET ... IFEQ (see setIfEqual)
 	}, nil
 }
 
@@ -448,7 +453,10 @@ func (s *Store) put(ctx context.Context, r store.Record, expected string) (strin
 // SET with NX and PXAT, version 1: that is what saveScript does when there
 // is no key, without running a script. Where a key is there (a live
 // record, or one saveScript counts as none: expired by the caller's clock,
-// in no format of ours, without a TTL), the script decides.
+// in no format of ours, without a TTL), the script decides. The change of
+// a loaded record is first tried as one SET with IFEQ over the bytes Load
+// read, on servers that take it (see setIfEqual); where that stores
+// nothing, the script decides too.
 func (s *Store) run(ctx context.Context, key, expected string, r store.Record, now time.Time) (uint64, string, error) {
 	live := r.Expires.After(now)
 	next := uint64(1) // the version saveScript writes when it finds the expected one
@@ -462,6 +470,12 @@ func (s *Store) run(ctx context.Context, key, expected string, r store.Record, n
 	expires := ""
 	if live {
 		expires = strconv.FormatInt(r.Expires.UnixMilli(), 10)
+	}
+	if live && len(expected) == 8 && expected != versionZero {
+		user, done, err := s.setIfEqual(ctx, key, r, val, expires, now)
+		if done || err != nil {
+			return next, user, err
+		}
 	}
 	if live && expected == versionZero {
 		set := redis.NewStatusCmd(ctx, "set", key, val, "pxat", expires, "nx")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README.md): installs what is missing, starts
-# real Redis (single, 6-node Cluster, Sentinel), PostgreSQL and MariaDB on
+# real Redis (single, 6-node Cluster, Sentinel), Valkey 8.1, PostgreSQL and MariaDB on
 # free ports of 127.0.0.1, runs gofmt, go vet and go test -race against
 # them, and stops everything it started, on success and on failure.
 #
@@ -23,6 +23,7 @@ if [ "${SESSION_TEST_BACKENDS:-all}" != none ]; then
   for f in scripts/backends/*.sh; do source "$f"; done
   start=$SECONDS
   start_redis
+  start_valkey
   start_postgres
   start_mariadb
   log "backends up in $((SECONDS - start))s"

@@ -39,6 +39,16 @@ type Record struct {
 	// others may ignore them.
 	IPAddress string
 	UserAgent string
+	// Stamp is what a store's Load read of the record besides its fields,
+	// kept for a store whose SaveIf can check its condition more cheaply
+	// with it (the Redis store: the whole stored value, for a SET that
+	// stores only over those very bytes). Callers that save a loaded
+	// record with SaveIf pass its Stamp back unchanged; any other Stamp,
+	// or none, is as good for correctness: a store uses it only as a hint,
+	// never as a reason to store r or to refuse it, so that SaveIf's
+	// result is the same with or without it. Save ignores it; stores that
+	// need none leave it empty.
+	Stamp string
 }
 
 // Store is the contract every storage driver implements.

@@ -15,6 +15,7 @@ const (
 	RedisClusterAddrs   = "SESSION_TEST_REDIS_CLUSTER_ADDRS"   // comma-separated host:port of cluster nodes
 	RedisSentinelAddrs  = "SESSION_TEST_REDIS_SENTINEL_ADDRS"  // comma-separated host:port of sentinels
 	RedisSentinelMaster = "SESSION_TEST_REDIS_SENTINEL_MASTER" // master name the sentinels watch
+	ValkeyAddr          = "SESSION_TEST_VALKEY_ADDR"           // host:port of a single Valkey 8.1 (SET ... IFEQ)
 	PostgresDSN         = "SESSION_TEST_POSTGRES_DSN"          // PostgreSQL DSN (key=value form)
 	MySQLDSN            = "SESSION_TEST_MYSQL_DSN"             // MariaDB/MySQL DSN (go-sql-driver form)
 )

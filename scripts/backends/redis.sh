@@ -70,7 +70,8 @@ redis_launch() {
   return 1
 }
 
-# redis_start NAME FROM [ARGS...]: start a redis-server named NAME on the
+# redis_start NAME FROM [ARGS...]: start a redis-server ($REDIS_SERVER if
+# set: another build of a compatible server) named NAME on the
 # first free port from FROM on, in its own directory under $SESSION_TEST_DIR,
 # and set REDIS_LAST_PORT to its port. The search resumes past ports that
 # prove busy (free_port runs in a subshell here, so its record of used ports
@@ -82,7 +83,7 @@ redis_start() {
     dir="$SESSION_TEST_DIR/redis-$name-$port"
     mkdir -p "$dir" || return 1
     rc=0
-    redis_launch "$name" "$dir" "$port" redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" \
+    redis_launch "$name" "$dir" "$port" "${REDIS_SERVER:-redis-server}" --bind 127.0.0.1 --port "$port" --dir "$dir" \
       --save '' --appendonly no --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@" || rc=$?
     [ $rc -eq 0 ] && { REDIS_LAST_PORT=$port; return 0; }
     [ $rc -eq 2 ] || return 1

@@ -208,6 +208,7 @@ var cases = []testCase{
 	{"SaveIfDeletedStaysDeleted", "SaveIf over a deleted record is ErrConflict: it never brings the record back", CompareAndSet, (*suite).saveIfDeleted},
 	{"SaveIfExpired", "SaveIf with a past expiry deletes; an expired record counts as none", CompareAndSet, (*suite).saveIfExpired},
 	{"SaveIfRace", "of writers racing with one version, exactly one wins", CompareAndSet, (*suite).saveIfRace},
+	{"SaveIfStampIsAHint", "SaveIf of a loaded record decides by its version alone: after a Touch, with another record's Stamp or none", CompareAndSet, (*suite).saveIfStamp},
 	{"SharedRoundTrip", "LoadShared and SaveIfShared are Load and SaveIf: the same records, versions, conflicts and misses", Share, (*suite).sharedRoundTrip},
 	{"SharedBytesNeverChange", "the store never changes bytes it shares, and Load still copies them", Share, (*suite).sharedBytesNeverChange},
 	{"UserSessions", "UserSessions lists exactly the live sessions tied to a user, with their IP address and user agent and without IDs; DeleteUserSession ends one only for its user", UserIndex, (*suite).userSessions},

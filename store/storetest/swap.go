@@ -137,3 +137,46 @@ func (s *suite) saveIfRace(t tb) {
 		}
 	}
 }
+
+// saveIfStamp saves loaded records back as the manager does, Stamp and
+// all, and checks that the Stamp changes no outcome: a Touch since the
+// Load (which moves the stored expiry) is no conflict, a Stamp of other
+// bytes or none stores as well, and a stale version conflicts whatever
+// its Stamp.
+func (s *suite) saveIfStamp(t tb) {
+	st, sw, clock := with[store.Swapper](s, t)
+	ctx := context.Background()
+	r := record(clock, []byte("first"))
+	tok := mustSave(t, st, r)
+	loaded := mustLoad(t, st, tok)
+	if tc, ok := st.(store.Toucher); ok {
+		if err := tc.Touch(ctx, r.ID, loaded.Expires.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := loaded
+	next.Data = []byte("second")
+	if _, v, err := sw.SaveIf(ctx, next); err != nil || v != loaded.Version+1 {
+		t.Fatalf("SaveIf of the loaded record after a Touch = %d, %v; want %d, nil", v, err, loaded.Version+1)
+	}
+	if _, _, err := sw.SaveIf(ctx, next); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("SaveIf of the same loaded record again: %v, want ErrConflict", err)
+	}
+	cur := mustLoad(t, st, tok)
+	stale := cur
+	stale.Version, stale.Data = cur.Version-1, []byte("stale")
+	if _, _, err := sw.SaveIf(ctx, stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("SaveIf with the current Stamp and a stale version: %v, want ErrConflict", err)
+	}
+	for i, stamp := range []string{loaded.Stamp, "", "\x05not a stored value"} {
+		cur = mustLoad(t, st, tok)
+		other := cur
+		other.Stamp, other.Data = stamp, []byte{byte('a' + i)}
+		if _, v, err := sw.SaveIf(ctx, other); err != nil || v != cur.Version+1 {
+			t.Fatalf("SaveIf with the current version and Stamp %q = %d, %v; want %d, nil", stamp, v, err, cur.Version+1)
+		}
+		if got := mustLoad(t, st, tok); string(got.Data) != string(other.Data) {
+			t.Fatalf("after SaveIf with Stamp %q the store holds %q, want %q", stamp, got.Data, other.Data)
+		}
+	}
+}
