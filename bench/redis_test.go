@@ -16,10 +16,17 @@ import (
 	"github.com/seed-699a33a2/session/redisstore"
 )
 
-const redisEnv = "SESSION_TEST_REDIS_ADDR"
+const (
+	redisEnv  = "SESSION_TEST_REDIS_ADDR"
+	valkeyEnv = "SESSION_TEST_VALKEY_ADDR" // Valkey 8.1: a change is GET + SET ... IFEQ
+)
 
-func redisClient(b *testing.B) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: env(b, redisEnv)})
+func redisClient(b *testing.B) *redis.Client { return serverClient(b, redisEnv) }
+
+// serverClient is a go-redis client of the server whose address is in the
+// variable name.
+func serverClient(b *testing.B, name string) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: env(b, name)})
 	b.Cleanup(func() { _ = c.Close() })
 	if err := c.Ping(context.Background()).Err(); err != nil {
 		b.Fatalf("redis at %s: %v", c.Options().Addr, err)
@@ -42,9 +49,26 @@ func BenchmarkRedis(b *testing.B) {
 		oursEncrypted(func(b *testing.B) session.Store {
 			return redisstore.New(redisClient(b), redisstore.Options{Prefix: "bench:encrypted:"})
 		}),
-	}, func(b *testing.B, ds dataset, work string) {
+	}, rawRedis(redisEnv))
+}
+
+// BenchmarkValkey: the redis store against its raw floor on Valkey 8.1,
+// whose SET takes IFEQ: there a change of a loaded session is one
+// conditional SET where Redis 7 runs the compare-and-set script.
+func BenchmarkValkey(b *testing.B) {
+	benchDriver(b, []lib{
+		ours(func(b *testing.B) session.Store {
+			return redisstore.New(serverClient(b, valkeyEnv), redisstore.Options{Prefix: "bench:ours:"})
+		}),
+	}, rawRedis(valkeyEnv))
+}
+
+// rawRedis is the "raw" line of a Redis-protocol server whose address is
+// in the variable name.
+func rawRedis(name string) func(b *testing.B, ds dataset, work string) {
+	return func(b *testing.B, ds dataset, work string) {
 		b.Run("raw", func(b *testing.B) {
-			c := redisClient(b)
+			c := serverClient(b, name)
 			val, err := codec.Encode(ds.vals)
 			if err != nil {
 				b.Fatal(err)
@@ -91,5 +115,5 @@ func BenchmarkRedis(b *testing.B) {
 			}
 			runWork(b, h, "", check)
 		})
-	})
+	}
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh: the benchmark command. Starts Redis and PostgreSQL on free
+# bench/run.sh: the benchmark command. Starts Redis, Valkey 8.1 and PostgreSQL on free
 # ports of 127.0.0.1 (scripts/backends), runs every benchmark against the
 # library and its peers in COUNT interleaved rounds, and prints the table
 # (ours, the peer's, medians with their 95 % confidence intervals, the
@@ -47,7 +47,9 @@ fi
 if [ "${SESSION_BENCH_BACKENDS:-all}" != none ]; then
   source ../scripts/backends/redis.sh
   source ../scripts/backends/postgres.sh
+  source ../scripts/backends/valkey.sh
   start_redis || log "Redis did not start: its benchmarks skip (SESSION_TEST_REDIS_ADDR)"
+  start_valkey || log "Valkey did not start: its benchmarks skip (SESSION_TEST_VALKEY_ADDR)"
   start_postgres || log "PostgreSQL did not start: its benchmarks skip (SESSION_TEST_POSTGRES_DSN)"
 fi
 

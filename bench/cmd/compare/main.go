@@ -248,6 +248,11 @@ func printTargets(get func(group, variant string) *sample) {
 		for _, t := range []work{{"read", 1.1}, {"change", 1.15}, {"create", 1.1}} {
 			withinOf(fmt.Sprintf("redis %s %s: ≤%.2f× raw go-redis", size, t.w, t.k), get("Redis/"+size+"/"+t.w, "ours"), get("Redis/"+size+"/"+t.w, "raw"), t.k)
 		}
+		if get("Valkey/"+size+"/change", "ours") != nil { // bench/run.sh starts Valkey 8.1 when it can build it
+			for _, t := range []work{{"read", 1.1}, {"change", 1.15}, {"create", 1.1}} {
+				withinOf(fmt.Sprintf("valkey 8.1 %s %s: ≤%.2f× raw go-redis", size, t.w, t.k), get("Valkey/"+size+"/"+t.w, "ours"), get("Valkey/"+size+"/"+t.w, "raw"), t.k)
+			}
+		}
 		for _, w := range []string{"read", "change", "create"} {
 			fasterBy("postgres "+size+" "+w+": at least as fast as scs's postgresstore", get("Postgres/"+size+"/"+w, "ours"), get("Postgres/"+size+"/"+w, "scs"), 1)
 			withinOf("postgres "+size+" "+w+": ≤1.15× the same statements through GORM", get("Postgres/"+size+"/"+w, "ours"), get("Postgres/"+size+"/"+w, "raw-gorm"), 1.15)
