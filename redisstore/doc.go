@@ -44,7 +44,7 @@
 //     old value's header and user ID (GETRANGE). A creation (expected
 //     version 0) is one SET with NX and PXAT instead, and runs the script
 //     only when a key is already there. On a server whose SET takes IFEQ
-//     (Valkey 8.1 and later) the change of a loaded record is one SET with
+//     (Valkey 8.1 and later, tested; Redis 8.4 has the same option) the change of a loaded record is one SET with
 //     IFEQ and the value Load read ([store.Record.Stamp]) instead: bytes
 //     equal to the loaded ones hold the loaded version and expiry, so it
 //     stores exactly where the script would, without a script; when it

@@ -12,7 +12,8 @@ import (
 )
 
 // A change of a loaded session on a server whose SET takes IFEQ (Valkey
-// 8.1 and later): SaveIf sends one SET of the new value with IFEQ and the
+// 8.1 and later, which the tests run on; Redis 8.4 has the same option):
+// SaveIf sends one SET of the new value with IFEQ and the
 // whole value Load read (the record's Stamp), which stores it only over
 // those very bytes. Bytes equal to the loaded ones carry the loaded
 // version and expiry, so the SET succeeds only where saveScript would:
