@@ -27,19 +27,12 @@ import (
 //	                        and, when that stored nothing, EVALSHA saveScript
 //	SaveIf, other servers:  GET (Load) … EVALSHA saveScript
 
-// What the Store knows of its server's SET (Store.ifeq).
-const (
-	ifeqUntried int32 = iota // no conditional SET sent yet
-	ifeqWorks                // the server took one
-	ifeqMissing              // the server refused the option: run the script
-)
-
 // setIfEqual tries to store val (r's value, at version r.Version+1) under
 // key with one conditional SET over r.Stamp. done reports that it stored
 // it, with the user ID the replaced value was tied to; !done with a nil
 // error means saveScript has to decide.
 func (s *Store) setIfEqual(ctx context.Context, key string, r store.Record, val []byte, expires string, now time.Time) (user string, done bool, err error) {
-	if s.ifeq.Load() == ifeqMissing {
+	if s.noIfeq.Load() {
 		return "", false, nil
 	}
 	old, ok := stamped(r.Stamp, r.Version, now)
@@ -50,14 +43,11 @@ func (s *Store) setIfEqual(ctx context.Context, key string, r store.Record, val 
 	err = s.client.Process(ctx, set)
 	switch {
 	case err == nil:
-		if s.ifeq.Load() != ifeqWorks {
-			s.ifeq.Store(ifeqWorks)
-		}
 		return old.user, true, nil
 	case errors.Is(err, redis.Nil):
 		return "", false, nil // not the loaded bytes any more
 	case lacksIfeq(err):
-		s.ifeq.Store(ifeqMissing)
+		s.noIfeq.Store(true)
 		return "", false, nil
 	}
 	return "", false, err

@@ -41,9 +41,9 @@ type Store struct {
 	client      redis.UniversalClient
 	prefix      string
 	closeClient bool
-	// ifeq is what the Store learnt of the server's SET ... IFEQ
-	// (ifeqUntried, ifeqWorks, ifeqMissing; see setIfEqual).
-	ifeq atomic.Int32
+	// noIfeq is set once the server refused SET's IFEQ option: SaveIf
+	// then runs the script straight away (see setIfEqual).
+	noIfeq atomic.Bool
 }
 
 var (
